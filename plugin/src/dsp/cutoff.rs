@@ -5,9 +5,10 @@
 //! edge is the first frequency where the level falls 3 dB below the trend of the octave that
 //! ends half an octave lower (its slope limited to 0..-12 dB per octave), confirmed by a
 //! sustained drop above it: 15 dB below the trend on average from half an octave to an octave
-//! up, and never back within 4.5 dB of it. The last 3 dB crossing before the drop is
-//! interpolated between grid points, which puts it on the -3 dB point of a
-//! Butterworth filter and on the edge of a brick-wall or MP3 low-pass. A new estimate replaces
+//! up, and never back within 4.5 dB of it. A steep edge (brick-wall, MP3) is the last 3 dB
+//! crossing before the drop, interpolated between grid points; for a gentle one (low-order
+//! Butterworth) that crossing is averaged with an extrapolation from the -10 and -20 dB
+//! crossings, which the music's own ripple moves far less. A new estimate replaces
 //! the reported one only when it differs by more than [`HYSTERESIS_OCTAVES`] for
 //! [`CHANGE_VOTES`] estimates in a row, so the reported cutoff does not wander.
 
@@ -38,7 +39,7 @@ pub const MIN_EDGE_HZ: f32 = 2_000.0;
 
 /// Edges at or above this (or above 95 % of Nyquist) mean "no band limit": nothing audible is
 /// missing.
-pub const FULL_BAND_HZ: f32 = 21_000.0;
+pub const FULL_BAND_HZ: f32 = 22_000.0;
 
 /// How far below the trend (dB) the level must fall to mark the edge: the -3 dB point.
 const EDGE_DROP_DB: f32 = 3.0;
@@ -49,6 +50,25 @@ const CONFIRM_DROP_DB: f32 = 15.0;
 /// Above the edge the level never comes back within this many dB of the trend.
 const NO_RECOVERY_DB: f32 = 4.5;
 
+/// The two deeper drops (dB) whose crossings locate a gentle edge.
+const STEEP_DROP_DB: (f32, f32) = (10.0, 20.0);
+
+/// Edges whose -10 and -20 dB crossings lie closer than this (octaves) are steep: brick-wall,
+/// MP3 and elliptic low-passes, whose -3 dB crossing is read directly.
+const STEEP_EDGE_OCTAVES: f32 = 0.1;
+
+/// Spacings of the -10 and -20 dB crossings wider than this (octaves) are no single low-pass of
+/// order 3.5 or more (for example the two edges of a long-term spectrum while the material
+/// changes); the -3 dB crossing is used.
+const GENTLE_EDGE_OCTAVES: f32 = 0.5;
+
+/// The extrapolated edge stays within this many octaves of the -3 dB crossing.
+const MAX_EXTRAPOLATION_OCTAVES: f32 = 0.25;
+
+/// For a Butterworth low-pass of any order, the distance from the -3 to the -10 dB point
+/// divided by the distance from the -10 to the -20 dB point: log2(9) / log2(99 / 9).
+const BUTTERWORTH_SPACING_RATIO: f32 = 0.916;
+
 /// How far above the first crossing (octaves) the edge may be refined to.
 const REFINE_OCTAVES: f32 = 1.0 / 3.0;
 
@@ -56,7 +76,7 @@ const REFINE_OCTAVES: f32 = 1.0 / 3.0;
 const GRID_OCTAVES: f32 = 1.0 / 24.0;
 
 /// Each grid point averages the bins within this many octaves of it, on either side.
-const GRID_HALF_WIDTH_OCTAVES: f32 = 1.0 / 24.0;
+const GRID_HALF_WIDTH_OCTAVES: f32 = 1.0 / 12.0;
 
 /// Lowest grid frequency in Hz (the trend of a 2 kHz edge starts 1.5 octaves lower).
 const GRID_LOW_HZ: f32 = 500.0;
@@ -148,9 +168,9 @@ impl CutoffDetector {
         let top_hz = layout.nyquist_hz() * 0.98;
         let mut grid = Vec::new();
         let mut log2_hz = GRID_LOW_HZ.log2();
-        while (log2_hz + GRID_HALF_WIDTH_OCTAVES).exp2() < top_hz {
+        while log2_hz.exp2() < top_hz {
             let lo_hz = (log2_hz - GRID_HALF_WIDTH_OCTAVES).exp2();
-            let hi_hz = (log2_hz + GRID_HALF_WIDTH_OCTAVES).exp2();
+            let hi_hz = (log2_hz + GRID_HALF_WIDTH_OCTAVES).exp2().min(top_hz);
             let lo_bin = (lo_hz / bin_hz).round() as usize;
             let hi_bin = ((hi_hz / bin_hz).round() as usize).max(lo_bin + 1);
             grid.push(GridPoint {
@@ -176,6 +196,15 @@ impl CutoffDetector {
             candidate: Detection::Listening,
             candidate_votes: 0,
         }
+    }
+
+    /// The long-term level in dB at each point of the analysis grid, as `(Hz, dB)`, as of the
+    /// latest estimate.
+    pub fn grid_levels_db(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
+        self.grid
+            .iter()
+            .zip(&self.grid_levels_db)
+            .map(|(point, &level)| (point.log2_hz.exp2(), level))
     }
 
     /// Forgets everything heard, back to [`Detection::Listening`].
@@ -287,11 +316,27 @@ impl CutoffDetector {
                 }
             }
             let below = last_above + 1;
-            let drop_above = levels[last_above] - trend(grid[last_above].log2_hz);
-            let drop_below = levels[below] - trend(grid[below].log2_hz);
-            let t = ((drop_above + EDGE_DROP_DB) / (drop_above - drop_below)).clamp(0.0, 1.0);
-            let edge_log2 =
-                grid[last_above].log2_hz + t * (grid[below].log2_hz - grid[last_above].log2_hz);
+            let crossing_3db = crossing(grid, levels, &trend, last_above, below, EDGE_DROP_DB);
+            let edge_log2 = match (
+                first_crossing(grid, levels, &trend, below, STEEP_DROP_DB.0),
+                first_crossing(grid, levels, &trend, below, STEEP_DROP_DB.1),
+            ) {
+                // A gentle slope: its -3 dB point drowns in the music's own ripple, so it is also
+                // extrapolated from the steeper part, exactly for Butterworth filters of any
+                // order (the -3, -10 and -20 dB points of order n lie at log2 of
+                // 1, 9^(1/2n) and 99^(1/2n)). The two estimates err in opposite ways (ripple
+                // near the edge; the music's own tilt far above it), so they are averaged.
+                (Some(u10), Some(u20))
+                    if (STEEP_EDGE_OCTAVES..=GENTLE_EDGE_OCTAVES).contains(&(u20 - u10)) =>
+                {
+                    let extrapolated = (u10 - BUTTERWORTH_SPACING_RATIO * (u20 - u10)).clamp(
+                        crossing_3db - MAX_EXTRAPOLATION_OCTAVES,
+                        crossing_3db + MAX_EXTRAPOLATION_OCTAVES,
+                    );
+                    0.5 * (extrapolated + crossing_3db)
+                }
+                _ => crossing_3db,
+            };
             if edge_log2 >= full_band_log2 {
                 break;
             }
@@ -301,6 +346,39 @@ impl CutoffDetector {
         }
         Detection::NoBandLimit
     }
+}
+
+/// Where the level, relative to the trend, passes `-drop_db` between grid points `above` and
+/// `below` (log2 Hz, linearly interpolated).
+fn crossing(
+    grid: &[GridPoint],
+    levels: &[f32],
+    trend: &impl Fn(f32) -> f32,
+    above: usize,
+    below: usize,
+    drop_db: f32,
+) -> f32 {
+    let drop_above = levels[above] - trend(grid[above].log2_hz);
+    let drop_below = levels[below] - trend(grid[below].log2_hz);
+    let t = if drop_above > drop_below {
+        ((drop_above + drop_db) / (drop_above - drop_below)).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    grid[above].log2_hz + t * (grid[below].log2_hz - grid[above].log2_hz)
+}
+
+/// The first crossing of `-drop_db` below the trend at or after grid point `from`.
+fn first_crossing(
+    grid: &[GridPoint],
+    levels: &[f32],
+    trend: &impl Fn(f32) -> f32,
+    from: usize,
+    drop_db: f32,
+) -> Option<f32> {
+    (from.max(1)..grid.len())
+        .find(|&j| levels[j] - trend(grid[j].log2_hz) <= -drop_db)
+        .map(|j| crossing(grid, levels, trend, j - 1, j, drop_db))
 }
 
 /// Least-squares line `level = a + b · log2_hz` over the grid points within `[from, to]`
@@ -326,8 +404,8 @@ fn fit_line(grid: &[GridPoint], levels: &[f32], from: f32, to: f32) -> Option<(f
 }
 
 /// Whether the spectrum above grid point `edge` stays well below the trend: on average at least
-/// [`CONFIRM_DROP_DB`] below it from half an octave to an octave up (or over what there is
-/// below Nyquist from a sixth of an octave up), and nowhere from a sixth of an octave up
+/// [`CONFIRM_DROP_DB`] below it from half an octave to an octave up (or, close to Nyquist, over
+/// what there is from a twelfth of an octave up), and nowhere from a sixth of an octave up
 /// within [`NO_RECOVERY_DB`] of it.
 fn sustained_drop(
     grid: &[GridPoint],
@@ -341,10 +419,10 @@ fn sustained_drop(
     for (point, &level) in grid[edge + 1..].iter().zip(&levels[edge + 1..]) {
         let above = point.log2_hz - u;
         let drop = level - trend(point.log2_hz);
-        if above >= 1.0 / 6.0 {
-            if drop > -NO_RECOVERY_DB {
-                return false;
-            }
+        if above >= 1.0 / 6.0 && drop > -NO_RECOVERY_DB {
+            return false;
+        }
+        if above >= 1.0 / 12.0 {
             near_sum += drop;
             near_count += 1;
         }

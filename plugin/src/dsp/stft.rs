@@ -5,10 +5,10 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, FftError, RealFftPlanner, RealToComplex};
 
-use super::window::sqrt_hann_periodic;
+use super::window::hann_periodic;
 
 /// Frames overlap by this factor: the hop is a quarter of the window, the smallest overlap for
-/// which a squared-sqrt-Hann overlap-add is constant.
+/// which the squared Hann windows of analysis and synthesis overlap-add to a constant.
 pub const OVERLAP: usize = 4;
 
 /// FFT size at 44.1 and 48 kHz. Higher rates scale it by powers of two so that the frequency
@@ -64,10 +64,12 @@ pub struct StftPlans {
     forward: Arc<dyn RealToComplex<f32>>,
     /// Inverse real FFT of `fft_size` points.
     inverse: Arc<dyn ComplexToReal<f32>>,
-    /// Analysis window (sqrt-Hann).
+    /// Analysis window (Hann).
     pub analysis_window: Vec<f32>,
-    /// Synthesis window (sqrt-Hann) with the overlap-add and inverse-FFT normalization folded
-    /// in, so that analysis, identity and synthesis reconstruct the input exactly.
+    /// Synthesis window (Hann) with the overlap-add and inverse-FFT normalization folded in, so
+    /// that analysis, identity and synthesis reconstruct the input exactly. Hann rather than
+    /// sqrt-Hann on both sides: its side lobes fall much faster, so a band generated above the
+    /// ramp leaks far less into the low band.
     pub synthesis_window: Vec<f32>,
 }
 
@@ -77,9 +79,10 @@ impl StftPlans {
         let mut planner = RealFftPlanner::<f32>::new();
         let forward = planner.plan_fft_forward(layout.fft_size);
         let inverse = planner.plan_fft_inverse(layout.fft_size);
-        let analysis_window = sqrt_hann_periodic(layout.fft_size);
-        // The Hann windows of a 75 % overlap sum to 2 and the inverse FFT scales by `fft_size`.
-        let norm = 1.0 / (2.0 * layout.fft_size as f32);
+        let analysis_window = hann_periodic(layout.fft_size);
+        // Squared Hann windows at a 75 % overlap sum to 1.5; the inverse FFT scales by
+        // `fft_size`.
+        let norm = 1.0 / (1.5 * layout.fft_size as f32);
         let synthesis_window = analysis_window.iter().map(|w| w * norm).collect();
         Self {
             layout,

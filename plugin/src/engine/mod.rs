@@ -210,6 +210,11 @@ impl Engine {
         }
     }
 
+    /// The band-limit detector, for inspection (its long-term spectrum).
+    pub fn detector(&self) -> &CutoffDetector {
+        &self.detector
+    }
+
     /// The current band-limit detection.
     pub fn detection(&self) -> Detection {
         self.detector.detection()

@@ -1,0 +1,165 @@
+//! The band limits the detector must recognise: brick-wall, Butterworth and MP3 (lame).
+
+use std::path::Path;
+use std::process::Command;
+
+use realfft::RealFftPlanner;
+
+/// Removes everything above `cutoff_hz` with one FFT over the whole signal: an ideal
+/// brick-wall low-pass.
+pub fn brick_wall(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32) -> Vec<f32> {
+    let len = signal.len();
+    let mut planner = RealFftPlanner::<f32>::new();
+    let forward = planner.plan_fft_forward(len);
+    let inverse = planner.plan_fft_inverse(len);
+    let mut input = signal.to_vec();
+    let mut spectrum = forward.make_output_vec();
+    forward.process(&mut input, &mut spectrum).unwrap();
+    let bin_hz = sample_rate_hz as f32 / len as f32;
+    for (k, bin) in spectrum.iter_mut().enumerate() {
+        if k as f32 * bin_hz > cutoff_hz {
+            *bin = realfft::num_complex::Complex::new(0.0, 0.0);
+        }
+    }
+    let mut output = inverse.make_output_vec();
+    inverse.process(&mut spectrum, &mut output).unwrap();
+    output.iter().map(|x| x / len as f32).collect()
+}
+
+/// A Butterworth low-pass of `order` (1 or more) at `cutoff_hz` (-3 dB), by the bilinear
+/// transform with pre-warping, as a cascade of second-order sections (plus one first-order
+/// section for odd orders), computed in f64.
+pub fn butterworth(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32, order: usize) -> Vec<f32> {
+    let fs = sample_rate_hz as f64;
+    let w0 = 2.0 * std::f64::consts::PI * cutoff_hz as f64 / fs;
+    let mut out: Vec<f64> = signal.iter().map(|&x| x as f64).collect();
+    for k in 0..order / 2 {
+        let theta = std::f64::consts::PI * (2 * k + 1) as f64 / (2 * order) as f64;
+        let q = 1.0 / (2.0 * theta.cos());
+        let alpha = w0.sin() / (2.0 * q);
+        let cos = w0.cos();
+        let a0 = 1.0 + alpha;
+        let b = [
+            (1.0 - cos) / 2.0 / a0,
+            (1.0 - cos) / a0,
+            (1.0 - cos) / 2.0 / a0,
+        ];
+        let a = [-2.0 * cos / a0, (1.0 - alpha) / a0];
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        for sample in out.iter_mut() {
+            let x = *sample;
+            let y = b[0] * x + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2;
+            x2 = x1;
+            x1 = x;
+            y2 = y1;
+            y1 = y;
+            *sample = y;
+        }
+    }
+    if order % 2 == 1 {
+        let k = (w0 / 2.0).tan();
+        let b0 = k / (1.0 + k);
+        let a1 = (k - 1.0) / (k + 1.0);
+        let (mut x1, mut y1) = (0.0, 0.0);
+        for sample in out.iter_mut() {
+            let x = *sample;
+            let y = b0 * x + b0 * x1 - a1 * y1;
+            x1 = x;
+            y1 = y;
+            *sample = y;
+        }
+    }
+    out.into_iter().map(|x| x as f32).collect()
+}
+
+/// A signal after an MP3 round trip through Debian's `lame`, and the low-pass band lame
+/// reported for it.
+pub struct Mp3RoundTrip {
+    /// The decoded channels, aligned with the input and of the same length.
+    pub decoded: Vec<Vec<f32>>,
+    /// lame's low-pass transition band `(start, end)` in Hz.
+    pub transition_hz: (f32, f32),
+}
+
+/// Encodes `channels` (mono or stereo) with lame at `kbps` (CBR, keeping the sample rate) and
+/// decodes them. Stereo matters: lame gives mono far more bandwidth at the same bit rate.
+/// Panics with a clear message when lame is not installed: CI installs it.
+pub fn mp3_round_trip(
+    channels: &[Vec<f32>],
+    sample_rate_hz: u32,
+    kbps: u32,
+    work_dir: &Path,
+) -> Mp3RoundTrip {
+    std::fs::create_dir_all(work_dir).unwrap();
+    let wav = work_dir.join(format!("in_{kbps}_{sample_rate_hz}.wav"));
+    let mp3 = work_dir.join(format!("enc_{kbps}_{sample_rate_hz}.mp3"));
+    let decoded_wav = work_dir.join(format!("dec_{kbps}_{sample_rate_hz}.wav"));
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: sample_rate_hz,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&wav, spec).unwrap();
+    let len = channels[0].len();
+    for i in 0..len {
+        for channel in channels {
+            let x = channel[i].clamp(-1.0, 1.0);
+            writer.write_sample((x * 32767.0).round() as i16).unwrap();
+        }
+    }
+    writer.finalize().unwrap();
+    let resample = format!("{}", sample_rate_hz as f32 / 1000.0);
+    let encode = Command::new("lame")
+        .args(["-b", &kbps.to_string(), "--cbr", "--resample", &resample])
+        .arg(&wav)
+        .arg(&mp3)
+        .output()
+        .expect("`lame` must be installed (apt-get install lame); .ci/run installs it");
+    assert!(
+        encode.status.success(),
+        "lame failed: {}",
+        String::from_utf8_lossy(&encode.stderr)
+    );
+    let log = String::from_utf8_lossy(&encode.stderr);
+    let transition_hz = parse_transition_band(&log)
+        .unwrap_or_else(|| panic!("lame did not report its low-pass:\n{log}"));
+    let decode = Command::new("lame")
+        .args(["--quiet", "--decode"])
+        .arg(&mp3)
+        .arg(&decoded_wav)
+        .output()
+        .expect("lame --decode");
+    assert!(decode.status.success());
+    let mut reader = hound::WavReader::open(&decoded_wav).unwrap();
+    let interleaved: Vec<f32> = reader
+        .samples::<i16>()
+        .map(|s| s.unwrap() as f32 / 32768.0)
+        .collect();
+    let decoded = (0..channels.len())
+        .map(|c| {
+            let mut channel: Vec<f32> = interleaved
+                .iter()
+                .skip(c)
+                .step_by(channels.len())
+                .copied()
+                .collect();
+            channel.resize(len, 0.0);
+            channel
+        })
+        .collect();
+    Mp3RoundTrip {
+        decoded,
+        transition_hz,
+    }
+}
+
+/// Parses "transition band: 10847 Hz - 11381 Hz" from lame's log.
+fn parse_transition_band(log: &str) -> Option<(f32, f32)> {
+    let rest = &log[log.find("transition band:")? + "transition band:".len()..];
+    let mut numbers = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<f32>().ok());
+    Some((numbers.next()??, numbers.next()??))
+}

@@ -1,0 +1,300 @@
+//! Properties of the engine: exact latency, block-size invariance, an untouched low band,
+//! exact silence, containment of corrupt input, and allocation-free processing.
+
+use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind};
+use airlift_tests::filters::brick_wall;
+use airlift_tests::render::{render, stream, VARYING_BLOCKS};
+use airlift_tests::signals::{music_like, music_like_stereo};
+use airlift_tests::SUPPORTED_RATES_HZ;
+use realfft::RealFftPlanner;
+
+#[global_allocator]
+static ALLOCATOR: nice_assert_no_alloc::AllocDisabler = nice_assert_no_alloc::AllocDisabler;
+
+fn manual(cutoff_hz: f32) -> EngineSettings {
+    EngineSettings {
+        cutoff: CutoffMode::Manual(cutoff_hz),
+        model: ModelKind::Sbr,
+        mix: 1.0,
+        output_gain_db: 0.0,
+    }
+}
+
+/// Energy of the bins of `signal` below `below_hz`, Hann-windowed over its whole length so that
+/// its ends do not leak.
+fn energy_below(signal: &[f32], sample_rate_hz: u32, below_hz: f32) -> f64 {
+    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(signal.len());
+    let window = airlift::dsp::window::hann_periodic(signal.len());
+    let mut input: Vec<f32> = signal.iter().zip(&window).map(|(x, w)| x * w).collect();
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut input, &mut spectrum).unwrap();
+    let bin_hz = sample_rate_hz as f32 / signal.len() as f32;
+    spectrum
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (*k as f32) * bin_hz < below_hz)
+        .map(|(_, c)| c.norm_sqr() as f64)
+        .sum()
+}
+
+#[test]
+fn an_impulse_comes_out_exactly_at_the_reported_latency() {
+    for rate in SUPPORTED_RATES_HZ {
+        for blocks in [&[1usize][..], &[64], &[8192], &VARYING_BLOCKS] {
+            for mix in [0.0, 1.0] {
+                let settings = EngineSettings {
+                    mix,
+                    ..manual(8000.0)
+                };
+                let latency = Engine::new(rate as f32, 1, settings)
+                    .unwrap()
+                    .latency_samples() as usize;
+                let position = 3000;
+                let mut input = vec![0.0f32; position + latency + 20_000];
+                input[position] = 1.0;
+                let (output, _) = render(rate, &[input], settings, blocks);
+                let output = &output[0];
+                // With the band generated, the impulse is located in the low band it keeps.
+                let low_band = brick_wall(output, rate, 6000.0);
+                let peak = low_band
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                    .unwrap()
+                    .0;
+                assert_eq!(
+                    peak,
+                    position + latency,
+                    "rate {rate}, mix {mix}, blocks {blocks:?}"
+                );
+                if mix == 0.0 {
+                    // Dry: exactly the delayed impulse, nothing else.
+                    for (i, &y) in output.iter().enumerate() {
+                        let expected = if i == position + latency { 1.0 } else { 0.0 };
+                        assert_eq!(y, expected, "rate {rate}, sample {i}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_the_block_size() {
+    for rate in [44_100, 96_000, 192_000] {
+        let input = music_like_stereo(rate, 3.0, 7);
+        for settings in [manual(6000.0), EngineSettings::default()] {
+            let (reference, _) = render(rate, &input, settings, &[512]);
+            for blocks in [&[1usize][..], &[8192], &[13], &VARYING_BLOCKS] {
+                let (output, _) = render(rate, &input, settings, blocks);
+                assert!(
+                    output == reference,
+                    "rate {rate}, blocks {blocks:?}, {settings:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_low_band_is_the_delayed_input() {
+    for rate in [44_100, 48_000, 96_000] {
+        for cutoff_hz in [3000.0, 8000.0, 15_000.0] {
+            // Band-limited at the cutoff, as real input is: below the ramp it must pass untouched.
+            let ramp_start_hz = cutoff_hz * (-1.0f32 / 12.0).exp2();
+            let original = music_like(rate, 3.0, 11);
+            let input = brick_wall(&original, rate, cutoff_hz);
+            let (output, engine) = render(
+                rate,
+                std::slice::from_ref(&input),
+                manual(cutoff_hz),
+                &[512],
+            );
+            let latency = engine.latency_samples() as usize;
+            let delayed_input = &input[..input.len() - latency];
+            let output = &output[0][latency..];
+            let difference: Vec<f32> = output
+                .iter()
+                .zip(delayed_input)
+                .map(|(y, x)| y - x)
+                .collect();
+            let error = energy_below(&difference, rate, ramp_start_hz);
+            let signal = energy_below(delayed_input, rate, ramp_start_hz);
+            let error_db = 10.0 * (error / signal).log10();
+            assert!(
+                error_db < -65.0,
+                "rate {rate}, cutoff {cutoff_hz}: low band changed by {error_db:.1} dB"
+            );
+            // And a band was really generated above the cutoff, at about the level the
+            // full-band original had there (up to the 24 kHz top of the generated band).
+            let above =
+                |s: &[f32]| energy_below(s, rate, 24_000.0) - energy_below(s, rate, cutoff_hz);
+            let generated_db = 10.0 * (above(output) / above(&original[..output.len()])).log10();
+            assert!(
+                (-10.0..6.0).contains(&generated_db),
+                "rate {rate}, cutoff {cutoff_hz}: generated band at {generated_db:.1} dB"
+            );
+            eprintln!("rate {rate}, cutoff {cutoff_hz}: low band error {error_db:.1} dB, generated {generated_db:.1} dB re original");
+        }
+    }
+}
+
+#[test]
+fn mix_zero_is_exactly_dry_and_gain_scales() {
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 2.0, 3);
+    let dry = EngineSettings {
+        mix: 0.0,
+        output_gain_db: -6.0,
+        ..manual(5000.0)
+    };
+    let (output, engine) = render(rate, &input, dry, &VARYING_BLOCKS);
+    let latency = engine.latency_samples() as usize;
+    let gain = 10f32.powf(-6.0 / 20.0);
+    for (out, inp) in output.iter().zip(&input) {
+        for (y, x) in out[latency..].iter().zip(inp) {
+            assert_eq!(*y, gain * x);
+        }
+    }
+}
+
+#[test]
+fn silence_in_gives_exact_silence_out() {
+    for rate in SUPPORTED_RATES_HZ {
+        for settings in [manual(4000.0), EngineSettings::default()] {
+            let (output, _) = render(
+                rate,
+                &vec![vec![0.0; rate as usize * 2]; 2],
+                settings,
+                &VARYING_BLOCKS,
+            );
+            assert!(output.iter().flatten().all(|&y| y == 0.0), "rate {rate}");
+        }
+    }
+    // Silence after music: exact zeros once the last window has left the engine.
+    let rate = 44_100;
+    let mut input = music_like(rate, 4.0, 5);
+    let music_end = input.len() / 2;
+    input[music_end..].fill(0.0);
+    let (output, engine) = render(rate, &[input], EngineSettings::default(), &[256]);
+    assert!(
+        engine.detection().cutoff_hz().is_none() || engine.status().applied_cutoff_hz.is_some()
+    );
+    let settled = music_end + 2 * engine.latency_samples() as usize;
+    assert!(output[0][settled..].iter().all(|&y| y == 0.0));
+}
+
+#[test]
+fn corrupt_input_never_reaches_the_output_and_the_engine_recovers() {
+    for rate in [44_100, 96_000] {
+        let clean = music_like_stereo(rate, 4.0, 9);
+        let mut corrupt = clean.clone();
+        let bad_start = rate as usize;
+        let bad_end = bad_start + 300;
+        for (i, sample) in corrupt[0][bad_start..bad_end].iter_mut().enumerate() {
+            *sample = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1.0e30, -3.0e38][i % 5];
+        }
+        corrupt[1][bad_start + 7] = f32::NAN;
+        let settings = manual(7000.0);
+        let (output, engine) = render(rate, &corrupt, settings, &VARYING_BLOCKS);
+        assert!(
+            output
+                .iter()
+                .flatten()
+                .all(|y| y.is_finite() && y.abs() < 4.0),
+            "rate {rate}"
+        );
+        assert_eq!(engine.status().rejected_samples, 301);
+
+        // Once the corrupt stretch has left the window, the output is exactly the clean one.
+        let (clean_output, _) = render(rate, &clean, settings, &VARYING_BLOCKS);
+        let recovered = bad_end + 2 * engine.latency_samples() as usize;
+        for (out, reference) in output.iter().zip(&clean_output) {
+            assert!(out[recovered..] == reference[recovered..], "rate {rate}");
+            assert!(out[..bad_start] == reference[..bad_start]);
+        }
+    }
+}
+
+#[test]
+fn processing_never_allocates() {
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 6.0, 21);
+    let mut engine = Engine::new(rate as f32, 2, EngineSettings::default()).unwrap();
+    let mut output = input.clone();
+    let settings_sequence = [
+        EngineSettings::default(),
+        manual(3000.0),
+        EngineSettings {
+            mix: 0.3,
+            output_gain_db: 4.0,
+            ..manual(12_000.0)
+        },
+        EngineSettings {
+            model: ModelKind::Ddsp,
+            ..EngineSettings::default()
+        },
+    ];
+    let mut position = 0;
+    let mut block = 0;
+    while position < input[0].len() {
+        let n = VARYING_BLOCKS[block % VARYING_BLOCKS.len()].min(input[0].len() - position);
+        let settings = settings_sequence[(position / rate as usize) % settings_sequence.len()];
+        let (left, right) = output.split_at_mut(1);
+        let mut slices = [
+            &mut left[0][position..position + n],
+            &mut right[0][position..position + n],
+        ];
+        nice_assert_no_alloc::assert_no_alloc(|| {
+            engine.set_settings(settings);
+            engine.process(&mut slices);
+            let _ = engine.status();
+        });
+        position += n;
+        block += 1;
+    }
+    assert!(engine.detection().cutoff_hz().is_none());
+    // A reset must not allocate either.
+    nice_assert_no_alloc::assert_no_alloc(|| engine.reset());
+}
+
+#[test]
+fn unsupported_configurations_are_clear_errors() {
+    for rate in [8_000.0, 22_050.0, 32_000.0, 384_000.0] {
+        let error = Engine::new(rate, 2, EngineSettings::default())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("unsupported sample rate"),
+            "{error}"
+        );
+    }
+    assert!(Engine::new(48_000.0, 0, EngineSettings::default()).is_err());
+}
+
+#[test]
+fn neural_models_fall_back_to_sbr_and_say_so() {
+    for model in [ModelKind::Ddsp, ModelKind::SpectralUnet] {
+        let settings = EngineSettings {
+            model,
+            ..manual(6000.0)
+        };
+        let input = vec![music_like(48_000, 1.0, 2)];
+        let (output, engine) = render(48_000, &input, settings, &[512]);
+        let (sbr_output, _) = render(48_000, &input, manual(6000.0), &[512]);
+        assert!(output == sbr_output);
+        let status = engine.status();
+        assert_eq!(status.active_model, ModelKind::Sbr);
+        assert!(status.fallback_reason().unwrap().contains("not available"));
+    }
+    let (_, engine) = render(48_000, &[vec![0.0; 100]], manual(6000.0), &[100]);
+    assert_eq!(engine.status().fallback_reason(), None);
+}
+
+#[test]
+fn stream_helper_matches_engine_process() {
+    let input = vec![music_like(44_100, 0.5, 1)];
+    let mut engine = Engine::new(44_100.0, 1, manual(5000.0)).unwrap();
+    let output = stream(&mut engine, &input, &[input[0].len()]);
+    assert_eq!(output[0].len(), input[0].len());
+}
