@@ -894,3 +894,18 @@ impl Drop for ClapPluginHost {
         self.deactivate();
     }
 }
+
+/// Loads the shared library at `path` and never unloads it. Tests that run several hosts on
+/// several threads need this: the plugin registers thread-local destructors, and a thread that
+/// exits after the last host unloaded the library would run code that is gone.
+pub fn pin_library(path: &Path) -> Result<(), HostError> {
+    // SAFETY: loading the plugin library runs its initializers, as loading it through the CLAP
+    // entry does anyway; the handle is leaked on purpose so it is never closed.
+    let library =
+        unsafe { libloading::Library::new(path) }.map_err(|error| HostError::LoadEntry {
+            path: path.to_owned(),
+            message: error.to_string(),
+        })?;
+    std::mem::forget(library);
+    Ok(())
+}

@@ -1,1 +1,195 @@
-fn main() {}
+//! `cargo xtask`: bundling, installing, testing and benchmarking Airlift.
+//!
+//! - `bundle <package> [--release] [cargo args]`: nice-plug's bundler (CLAP and VST3 under
+//!   `target/bundled/`).
+//! - `install`: bundles in release mode, installs into `~/.clap` and `~/.vst3`, and renders the
+//!   demo clip through the engine, printing the detected cutoff and the metrics.
+//! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
+//! - `bench`: speed of the engine and of the command-line render.
+
+mod python;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+/// The plugin package and the name of its bundles.
+const PACKAGE: &str = "airlift";
+const BUNDLE_NAME: &str = "Airlift";
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match command.as_str() {
+        "bundle" => {
+            nice_plug_xtask::main_with_args("cargo xtask", std::iter::once(command).chain(args))
+        }
+        "install" => install(&root),
+        "test" => test(&root),
+        "bench" => bench(&root),
+        _ => bail!(
+            "usage: cargo xtask <bundle <package> [--release] | install | test | bench>\n\
+             unknown command '{command}'"
+        ),
+    }
+}
+
+/// The workspace root: the parent of this crate's folder.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_owned()
+}
+
+/// Runs a command, failing with its command line when it fails.
+fn run(command: &mut Command) -> Result<()> {
+    eprintln!("+ {command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Runs a command and returns its standard output.
+fn output(command: &mut Command) -> Result<String> {
+    eprintln!("+ {command:?}");
+    let out = command
+        .output()
+        .with_context(|| format!("could not start {command:?}"))?;
+    if !out.status.success() {
+        bail!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Bundles the plugin; `extra` goes to `cargo build`.
+fn bundle(extra: &[&str]) -> Result<()> {
+    let args = ["bundle", PACKAGE]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(String::from);
+    nice_plug_xtask::main_with_args("cargo xtask", args)
+}
+
+/// Copies a file or a folder tree.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else {
+        std::fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
+    }
+    Ok(())
+}
+
+fn install(root: &Path) -> Result<()> {
+    bundle(&["--release"])?;
+    let home = PathBuf::from(std::env::var("HOME").context("HOME is not set")?);
+    let bundled = root.join("target/bundled");
+    for (bundle, folder) in [("clap", ".clap"), ("vst3", ".vst3")] {
+        let name = format!("{BUNDLE_NAME}.{bundle}");
+        let destination = home.join(folder).join(&name);
+        if destination.is_dir() {
+            std::fs::remove_dir_all(&destination)?;
+        }
+        std::fs::create_dir_all(home.join(folder))?;
+        copy_tree(&bundled.join(&name), &destination)?;
+        println!("installed {}", destination.display());
+    }
+
+    run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    let cli = root.join("target/release/airlift");
+    let demo = root.join("assets/demo");
+    let input = demo.join("mp3_64k.flac");
+    let original = demo.join("original.flac");
+    let out_dir = root.join("target/demo");
+    std::fs::create_dir_all(&out_dir)?;
+    let restored = out_dir.join("mp3_64k_airlift.wav");
+
+    println!(
+        "\nDemo: {} (a 64 kbps MP3 of {})",
+        input.display(),
+        original.display()
+    );
+    let detected = output(Command::new(&cli).arg("detect").arg(&input))?;
+    print!("{detected}");
+    let cutoff_hz: Option<f32> = detected
+        .trim()
+        .strip_prefix("band limit: ")
+        .and_then(|rest| rest.strip_suffix(" Hz"))
+        .and_then(|hz| hz.parse().ok());
+    run(Command::new(&cli).arg("render").arg(&input).arg(&restored))?;
+    let cutoff_args: Vec<String> = cutoff_hz
+        .map(|hz| vec!["--cutoff".into(), format!("{hz}")])
+        .unwrap_or_default();
+    for (label, estimate) in [("band-limited input", &input), ("Airlift (SBR)", &restored)] {
+        println!("\n{label} against the full-band original:");
+        print!(
+            "{}",
+            output(
+                Command::new(&cli)
+                    .arg("eval")
+                    .arg(&original)
+                    .arg(estimate)
+                    .args(&cutoff_args)
+            )?
+        );
+    }
+    println!("\nrestored clip: {}", restored.display());
+    Ok(())
+}
+
+fn test(root: &Path) -> Result<()> {
+    // A debug bundle with nice-plug's allocation checks: any allocation inside `process`
+    // aborts the host, so the CLAP and VST3 tests below prove the audio thread never
+    // allocates.
+    bundle(&["--features", "assert_process_allocs"])?;
+    run(cargo().args(["build", "-p", PACKAGE, "--bin", "airlift"]))?;
+    run(cargo().args(["test", "--workspace"]))?;
+    let venv = python::ensure_venv(root)?;
+    let status = Command::new(venv.join("bin/python"))
+        .args(["-m", "pytest", "-q", "tests/python"])
+        .env(
+            "AIRLIFT_VST3",
+            root.join("target/bundled")
+                .join(format!("{BUNDLE_NAME}.vst3")),
+        )
+        .env("AIRLIFT_CLI", root.join("target/debug/airlift"))
+        .status()
+        .context("could not start pytest")?;
+    if !status.success() {
+        bail!("the VST3 tests failed");
+    }
+    Ok(())
+}
+
+fn bench(root: &Path) -> Result<()> {
+    run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    let cli = root.join("target/release/airlift");
+    // One core: the engine is single-threaded, and pinning keeps the figure honest.
+    let mut command = if Command::new("taskset").arg("-V").output().is_ok() {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0"]).arg(&cli);
+        command
+    } else {
+        Command::new(&cli)
+    };
+    run(command.arg("bench"))
+}

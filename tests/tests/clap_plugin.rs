@@ -1,0 +1,292 @@
+//! The real `Airlift.clap` bundle in a CLAP host (clack-host): descriptor, parameters, latency
+//! measured with an impulse at 44.1 and 96 kHz, output equal to the engine's, parameter changes
+//! while processing, and state save/restore. `cargo xtask test` builds the bundle first, with
+//! nice-plug's `assert_process_allocs`, so an allocation in `process` aborts this test.
+
+use std::path::PathBuf;
+
+use airlift::engine::{CutoffMode, EngineSettings, ModelKind};
+use airlift::params::AirliftParams;
+use airlift_tests::clap_host::{ClapId, ClapPluginHost};
+use airlift_tests::render::render;
+use airlift_tests::signals::music_like_stereo;
+use airlift_tests::workspace_root;
+use nice_plug::prelude::Param;
+
+/// The bundle under test: `$AIRLIFT_CLAP_BUNDLE`, or the one `cargo xtask bundle` made. The
+/// library is pinned in memory on first use, as a DAW keeps it for a whole session: otherwise
+/// the last host to drop it unloads it while other test threads still hold thread-local
+/// destructors inside it.
+fn bundle_path() -> PathBuf {
+    static PINNED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PINNED
+        .get_or_init(|| {
+            let path = locate_bundle();
+            airlift_tests::clap_host::pin_library(&path).unwrap();
+            path
+        })
+        .clone()
+}
+
+fn locate_bundle() -> PathBuf {
+    let path = std::env::var_os("AIRLIFT_CLAP_BUNDLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/bundled/Airlift.clap"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask test` (it bundles the plugin first)",
+        path.display()
+    );
+    path
+}
+
+/// CLAP ids and value conversions of Airlift's parameters.
+struct Ids {
+    cutoff: ClapId,
+    auto_cutoff: ClapId,
+    model: ClapId,
+    mix: ClapId,
+    output_gain: ClapId,
+}
+
+impl Ids {
+    fn of(host: &mut ClapPluginHost) -> Self {
+        let mut id = |name: &str| {
+            host.param_id(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        Self {
+            cutoff: id("Cutoff"),
+            auto_cutoff: id("Auto Cutoff"),
+            model: id("Model"),
+            mix: id("Mix"),
+            output_gain: id("Output Gain"),
+        }
+    }
+}
+
+/// CLAP value (normalized for continuous parameters) of a cutoff in Hz.
+fn cutoff_value(hz: f32) -> f64 {
+    AirliftParams::default().cutoff_hz.preview_normalized(hz) as f64
+}
+
+/// CLAP value of an output gain in dB.
+fn gain_value(db: f32) -> f64 {
+    AirliftParams::default()
+        .output_gain_db
+        .preview_normalized(db) as f64
+}
+
+/// CLAP value (a step index) of a model.
+fn model_value(model: ModelKind) -> f64 {
+    ModelKind::ALL.iter().position(|&m| m == model).unwrap() as f64
+}
+
+/// Streams stereo `input` through the plugin in blocks of `block`, with `changes` as
+/// `(absolute sample, id, value)` delivered in the block they fall in.
+fn process_all(
+    host: &mut ClapPluginHost,
+    input: &[Vec<f32>],
+    block: usize,
+    changes: &[(usize, ClapId, f64)],
+) -> Vec<Vec<f32>> {
+    let len = input[0].len();
+    let mut output = vec![vec![0.0f32; len]; input.len()];
+    let mut start = 0;
+    while start < len {
+        let n = block.min(len - start);
+        let events: Vec<(u32, ClapId, f64)> = changes
+            .iter()
+            .filter(|(at, _, _)| (start..start + n).contains(at))
+            .map(|&(at, id, value)| ((at - start) as u32, id, value))
+            .collect();
+        let inputs: Vec<&[f32]> = input.iter().map(|c| &c[start..start + n]).collect();
+        let (left, right) = output.split_at_mut(1);
+        let mut outputs = [
+            &mut left[0][start..start + n],
+            &mut right[0][start..start + n],
+        ];
+        host.process(&inputs, &mut outputs, &events).unwrap();
+        start += n;
+    }
+    output
+}
+
+#[test]
+fn the_bundle_describes_itself() {
+    let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
+    let descriptor = host.descriptor().clone();
+    assert_eq!(descriptor.id, "dev.airlift.airlift");
+    assert_eq!(descriptor.name, "Airlift");
+    assert_eq!(descriptor.version, env!("CARGO_PKG_VERSION"));
+    for feature in ["audio-effect", "mastering", "restoration", "stereo", "mono"] {
+        assert!(
+            descriptor.features.iter().any(|f| f == feature),
+            "{feature}: {:?}",
+            descriptor.features
+        );
+    }
+    assert_eq!(host.main_input_channels(), 2);
+    assert_eq!(host.main_output_channels(), 2);
+    let names: Vec<String> = host.params().into_iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        ["Cutoff", "Auto Cutoff", "Model", "Mix", "Output Gain"]
+    );
+}
+
+#[test]
+fn latency_is_reported_exactly_and_output_matches_the_engine() {
+    for rate in [44_100u32, 96_000] {
+        let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
+        let ids = Ids::of(&mut host);
+        // Manual 7 kHz cutoff, dry, set before activation so the engine starts there.
+        host.flush_params(&[
+            (ids.auto_cutoff, 0.0),
+            (ids.cutoff, cutoff_value(7000.0)),
+            (ids.mix, 0.0),
+        ])
+        .unwrap();
+        host.activate(rate as f64, 1, 4096).unwrap();
+        let latency = host.latency_samples().unwrap() as usize;
+        let expected_latency = if rate == 44_100 { 2048 } else { 4096 };
+        assert_eq!(latency, expected_latency);
+
+        // An impulse comes out exactly `latency` samples later, and nothing else.
+        let mut impulse = vec![vec![0.0f32; 3 * latency + 1000]; 2];
+        impulse[0][500] = 1.0;
+        impulse[1][900] = -0.5;
+        let output = process_all(&mut host, &impulse, 333, &[]);
+        for (channel, (position, value)) in
+            [(500usize, 1.0f32), (900, -0.5)].into_iter().enumerate()
+        {
+            for (i, &y) in output[channel].iter().enumerate() {
+                let expected = if i == position + latency { value } else { 0.0 };
+                assert_eq!(y, expected, "rate {rate}, channel {channel}, sample {i}");
+            }
+        }
+        host.deactivate();
+
+        // Wet, through the real plugin: the same samples as the engine on its own.
+        let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
+        let ids = Ids::of(&mut host);
+        host.flush_params(&[
+            (ids.auto_cutoff, 0.0),
+            (ids.cutoff, cutoff_value(7000.0)),
+            (ids.model, model_value(ModelKind::Sbr)),
+        ])
+        .unwrap();
+        host.activate(rate as f64, 1, 4096).unwrap();
+        let music = music_like_stereo(rate, 2.0, 77);
+        let output = process_all(&mut host, &music, 1000, &[]);
+        let settings = EngineSettings {
+            cutoff: CutoffMode::Manual(
+                AirliftParams::default()
+                    .cutoff_hz
+                    .preview_plain(cutoff_value(7000.0) as f32),
+            ),
+            model: ModelKind::Sbr,
+            mix: 1.0,
+            output_gain_db: 0.0,
+        };
+        let (expected, _) = render(rate, &music, settings, &[1000]);
+        let max_difference = output
+            .iter()
+            .flatten()
+            .zip(expected.iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            max_difference < 1e-6,
+            "rate {rate}: plugin and engine differ by {max_difference}"
+        );
+    }
+}
+
+#[test]
+fn parameters_change_while_processing_and_state_round_trips() {
+    let rate = 48_000u32;
+    let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
+    let ids = Ids::of(&mut host);
+    host.activate(rate as f64, 1, 2048).unwrap();
+    let music = music_like_stereo(rate, 6.0, 78);
+    let second = rate as usize;
+    let changes = [
+        (second / 2, ids.model, model_value(ModelKind::Ddsp)),
+        (second, ids.auto_cutoff, 0.0),
+        (second, ids.cutoff, cutoff_value(5000.0)),
+        (2 * second, ids.mix, 0.5),
+        (2 * second + 17, ids.output_gain, gain_value(-6.0)),
+        (3 * second, ids.cutoff, cutoff_value(12_000.0)),
+        (4 * second, ids.mix, 0.0),
+        (4 * second, ids.output_gain, gain_value(0.0)),
+    ];
+    let output = process_all(&mut host, &music, 512, &changes);
+    assert!(output
+        .iter()
+        .flatten()
+        .all(|y| y.is_finite() && y.abs() < 2.0));
+    // From well after the last change on, a dry mix at 0 dB is the delayed input exactly.
+    let latency = host.latency_samples().unwrap() as usize;
+    let settled = 5 * second;
+    for (out, inp) in output.iter().zip(&music) {
+        assert!(out[settled..] == inp[settled - latency..inp.len() - latency]);
+    }
+    assert_eq!(host.param_value(ids.mix).unwrap(), 0.0);
+    assert_eq!(
+        host.param_value(ids.model).unwrap(),
+        model_value(ModelKind::Ddsp)
+    );
+
+    // Save, change everything, restore: the saved values come back.
+    let saved = host.save_state().unwrap();
+    host.flush_params(&[
+        (ids.mix, 1.0),
+        (ids.auto_cutoff, 1.0),
+        (ids.model, model_value(ModelKind::Sbr)),
+        (ids.cutoff, cutoff_value(2000.0)),
+        (ids.output_gain, gain_value(3.0)),
+    ])
+    .unwrap();
+    assert_eq!(host.param_value(ids.mix).unwrap(), 1.0);
+    host.load_state(&saved).unwrap();
+    let restored = [
+        (ids.mix, 0.0),
+        (ids.auto_cutoff, 0.0),
+        (ids.model, model_value(ModelKind::Ddsp)),
+        (ids.output_gain, gain_value(0.0)),
+    ];
+    for (id, value) in restored {
+        assert!(
+            (host.param_value(id).unwrap() - value).abs() < 1e-6,
+            "param {id:?}"
+        );
+    }
+    let cutoff = host.param_value(ids.cutoff).unwrap();
+    assert!(
+        (cutoff - cutoff_value(12_000.0)).abs() < 1e-4,
+        "cutoff {cutoff}"
+    );
+
+    // A fresh instance loading the state gets the same values.
+    let mut other = ClapPluginHost::load(&bundle_path()).unwrap();
+    other.load_state(&saved).unwrap();
+    for (id, value) in restored {
+        assert!((other.param_value(id).unwrap() - value).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn corrupt_samples_are_contained_by_the_plugin() {
+    let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
+    host.activate(44_100.0, 1, 1024).unwrap();
+    let mut music = music_like_stereo(44_100, 3.0, 79);
+    for (i, sample) in music[0][40_000..40_100].iter_mut().enumerate() {
+        *sample = [f32::NAN, f32::INFINITY, -1.0e35][i % 3];
+    }
+    let output = process_all(&mut host, &music, 1024, &[]);
+    assert!(output
+        .iter()
+        .flatten()
+        .all(|y| y.is_finite() && y.abs() < 2.0));
+}
