@@ -156,7 +156,31 @@ fn install(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Makes sure Debian's `lame` is there for the MP3 detection tests, installing it when this
+/// user may.
+fn ensure_lame() -> Result<()> {
+    if Command::new("lame").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
+    let apt_get = |args: &[&str]| {
+        let mut command = if root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "apt-get"]);
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run(&mut apt_get(&["update", "-q"]))
+        .and_then(|()| run(&mut apt_get(&["install", "-y", "-q", "lame"])))
+        .context("the MP3 tests need Debian's lame: apt-get install lame")
+}
+
 fn test(root: &Path) -> Result<()> {
+    ensure_lame()?;
     // A debug bundle with nice-plug's allocation checks: any allocation inside `process`
     // aborts the host, so the CLAP and VST3 tests below prove the audio thread never
     // allocates.
