@@ -70,6 +70,19 @@ def test_offline_render_matches_the_cli_with_auto_cutoff(demo, tmp_path, buffer_
     assert np.max(np.abs(output - audio)) > 1e-3
 
 
+def test_mono_render_matches_the_cli(demo, tmp_path):
+    audio, rate = demo
+    mono = np.ascontiguousarray(audio[:1])
+    plugin = load_plugin()
+    plugin.model = "SBR"
+    plugin.auto_cutoff = False
+    plugin.cutoff_hz = 9000
+    output = plugin_render(plugin, mono, rate)
+    assert output.shape == mono.shape
+    expected = cli_render(mono, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "sbr")
+    assert np.max(np.abs(output - expected)) < TOLERANCE
+
+
 def test_parameters_set_by_name_match_the_cli(demo, tmp_path):
     audio, rate = demo
     plugin = load_plugin()

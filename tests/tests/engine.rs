@@ -140,6 +140,22 @@ fn the_low_band_is_the_delayed_input() {
 }
 
 #[test]
+fn full_band_input_in_auto_mode_passes_through_exactly() {
+    for rate in [44_100, 96_000] {
+        let input = music_like_stereo(rate, 4.0, 13);
+        let (output, engine) = render(rate, &input, EngineSettings::default(), &VARYING_BLOCKS);
+        assert_eq!(
+            engine.detection(),
+            airlift::dsp::cutoff::Detection::NoBandLimit
+        );
+        let latency = engine.latency_samples() as usize;
+        for (out, inp) in output.iter().zip(&input) {
+            assert!(out[latency..] == inp[..inp.len() - latency], "rate {rate}");
+        }
+    }
+}
+
+#[test]
 fn mix_zero_is_exactly_dry_and_gain_scales() {
     let rate = 48_000;
     let input = music_like_stereo(rate, 2.0, 3);

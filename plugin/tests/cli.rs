@@ -1,0 +1,190 @@
+//! The `airlift` command line: renders aligned with the input, and every bad input is one
+//! readable line on stderr, a non-zero exit, and no output file left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use airlift::audio_file::{read_audio, write_wav_f32, AudioData};
+
+fn airlift(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_airlift"))
+        .args(args)
+        .output()
+        .expect("the airlift binary runs")
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("airlift-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn music(sample_rate_hz: u32, seconds: f32, channels: usize) -> AudioData {
+    let len = (seconds * sample_rate_hz as f32) as usize;
+    let channels = (0..channels)
+        .map(|c| {
+            (0..len)
+                .map(|i| {
+                    let t = i as f32 / sample_rate_hz as f32;
+                    0.3 * (2.0 * std::f32::consts::PI * (220.0 + 110.0 * c as f32) * t).sin()
+                        + 0.05 * ((i * 7919 + c * 31) % 101) as f32 / 101.0
+                })
+                .collect()
+        })
+        .collect();
+    AudioData {
+        sample_rate_hz,
+        channels,
+    }
+}
+
+/// Asserts a failed run: non-zero exit, exactly one line on stderr mentioning `needle`, and
+/// neither the output file nor a partial file left in its folder.
+fn assert_clean_failure(output: &Output, needle: &str, out_path: &Path) {
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains(needle), "'{needle}' not in: {stderr}");
+    assert!(!out_path.exists());
+    let folder = out_path.parent().unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+}
+
+#[test]
+fn render_keeps_rate_channels_length_and_alignment() {
+    let dir = scratch_dir("render");
+    for channels in [1, 2] {
+        let input = music(48_000, 1.5, channels);
+        let in_path = dir.join(format!("in{channels}.wav"));
+        let out_path = dir.join(format!("out{channels}.wav"));
+        write_wav_f32(&in_path, &input).unwrap();
+        let run = airlift(&[
+            "render",
+            in_path.to_str().unwrap(),
+            out_path.to_str().unwrap(),
+            "--mix",
+            "0",
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        // A dry render is the input itself: same rate, channels and length, and aligned.
+        assert_eq!(read_audio(&out_path).unwrap(), input);
+
+        let run = airlift(&[
+            "render",
+            in_path.to_str().unwrap(),
+            out_path.to_str().unwrap(),
+            "--cutoff",
+            "5000",
+        ]);
+        assert!(run.status.success());
+        let wet = read_audio(&out_path).unwrap();
+        assert_eq!(wet.channels.len(), channels);
+        assert_eq!(wet.len(), input.len());
+        assert_ne!(wet, input);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn detect_and_eval_print_their_results() {
+    let dir = scratch_dir("eval");
+    let input = music(44_100, 2.0, 2);
+    let path = dir.join("in.wav");
+    write_wav_f32(&path, &input).unwrap();
+    let run = airlift(&["detect", path.to_str().unwrap()]);
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stdout).starts_with("band limit: "));
+
+    let p = path.to_str().unwrap();
+    let run = airlift(&["eval", p, p, "--cutoff", "8000"]);
+    assert!(run.status.success());
+    let text = String::from_utf8_lossy(&run.stdout);
+    for line in [
+        "LSD:       0.0000",
+        "LSD-HF:    0.0000",
+        "low band:  -inf dB",
+    ] {
+        assert!(text.contains(line), "{line} not in:\n{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_input_is_one_line_a_failure_and_no_output() {
+    let dir = scratch_dir("errors");
+    let out = dir.join("out.wav");
+    let out_arg = out.to_str().unwrap();
+
+    let missing = dir.join("missing.wav");
+    let run = airlift(&["render", missing.to_str().unwrap(), out_arg]);
+    assert_clean_failure(&run, "cannot open", &out);
+
+    let text = dir.join("notes.wav");
+    std::fs::write(&text, "these are not samples").unwrap();
+    let run = airlift(&["render", text.to_str().unwrap(), out_arg]);
+    assert_clean_failure(&run, "not a supported audio file", &out);
+
+    let low_rate = dir.join("low_rate.wav");
+    write_wav_f32(&low_rate, &music(22_050, 0.5, 2)).unwrap();
+    let run = airlift(&["render", low_rate.to_str().unwrap(), out_arg]);
+    assert_clean_failure(&run, "unsupported sample rate 22050 Hz", &out);
+
+    let surround = dir.join("surround.wav");
+    write_wav_f32(&surround, &music(48_000, 0.5, 6)).unwrap();
+    let run = airlift(&["render", surround.to_str().unwrap(), out_arg]);
+    assert_clean_failure(&run, "6 channels", &out);
+
+    // A WAV header that declares zero channels.
+    let mut zero_channels = Vec::new();
+    zero_channels.extend_from_slice(b"RIFF");
+    zero_channels.extend_from_slice(&36u32.to_le_bytes());
+    zero_channels.extend_from_slice(b"WAVEfmt ");
+    zero_channels.extend_from_slice(&16u32.to_le_bytes());
+    zero_channels.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    zero_channels.extend_from_slice(&0u16.to_le_bytes()); // channels
+    zero_channels.extend_from_slice(&48_000u32.to_le_bytes());
+    zero_channels.extend_from_slice(&0u32.to_le_bytes());
+    zero_channels.extend_from_slice(&0u16.to_le_bytes());
+    zero_channels.extend_from_slice(&32u16.to_le_bytes());
+    zero_channels.extend_from_slice(b"data");
+    zero_channels.extend_from_slice(&0u32.to_le_bytes());
+    let zero = dir.join("zero_channels.wav");
+    std::fs::write(&zero, zero_channels).unwrap();
+    let run = airlift(&["render", zero.to_str().unwrap(), out_arg]);
+    assert_clean_failure(&run, "invalid channel count", &out);
+
+    // An output folder that does not exist: nothing is created.
+    let good = dir.join("good.wav");
+    write_wav_f32(&good, &music(48_000, 0.5, 1)).unwrap();
+    let nowhere = dir.join("no/such/folder/out.wav");
+    let run = airlift(&["render", good.to_str().unwrap(), nowhere.to_str().unwrap()]);
+    assert!(!run.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+    assert!(!dir.join("no").exists());
+
+    let run = airlift(&["detect", missing.to_str().unwrap()]);
+    assert!(!run.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
