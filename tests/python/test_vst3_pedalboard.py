@@ -10,6 +10,7 @@ CLI first and passes their paths in AIRLIFT_VST3 and AIRLIFT_CLI.
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,38 @@ def test_non_finite_input_never_reaches_the_output(demo):
     output = plugin_render(plugin, corrupt, rate)
     assert np.all(np.isfinite(output))
     assert np.max(np.abs(output)) < 2.0
+
+
+def run_in_host(script):
+    """Runs `script` in a fresh Python process that has loaded the plugin as `plugin`, and
+    returns that process's stderr, where the plugin logs (nice-plug's default log target)."""
+    prelude = (
+        "import numpy as np, pedalboard\n"
+        f"plugin = pedalboard.load_plugin({str(VST3)!r})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + script],
+        capture_output=True, text=True, check=True,
+    )
+    return done.stderr
+
+
+def test_a_model_that_is_not_available_runs_sbr_and_the_log_says_why():
+    log = run_in_host(
+        "plugin.model = 'DDSP'\n"
+        "plugin.process(np.zeros((2, 48000), dtype=np.float32), 48000)\n"
+    )
+    assert "the DDSP model is not available yet; SBR runs instead" in log
+
+
+def test_an_unsupported_sample_rate_passes_audio_and_the_log_says_why():
+    log = run_in_host(
+        "x = np.random.default_rng(1).uniform(-0.5, 0.5, (2, 32000)).astype(np.float32)\n"
+        "x[0, 100] = np.nan\n"
+        "y = plugin.process(x, 32000)\n"
+        "expected = np.nan_to_num(x, nan=0.0)\n"
+        "assert plugin.reported_latency_samples == 0\n"
+        "assert np.array_equal(y, expected), np.max(np.abs(y - expected))\n"
+    )
+    assert "unsupported sample rate 32000 Hz" in log
+    assert "audio passes through unchanged" in log
