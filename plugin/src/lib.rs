@@ -6,25 +6,27 @@
 pub mod audio_file;
 pub mod dsp;
 pub mod engine;
+pub mod inference;
 pub mod metrics;
 pub mod params;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
 
-use engine::{Engine, ModelKind, SharedStatus};
+use engine::{Engine, ModelKind, ProcessingMode, SharedStatus};
+use inference::model::{ProviderChoice, SessionSettings};
+use inference::worker::WorkerOptions;
 use params::AirliftParams;
 
 /// Work the audio thread hands to a background thread, so that it never logs itself.
 #[derive(Debug, Clone, Copy)]
 pub enum AirliftTask {
-    /// The requested model changed; log which one runs and why.
-    ReportModel {
-        /// The model the parameter asks for.
+    /// The model or provider parameter changed while processing: the engine is rebuilt when
+    /// the host restarts the plugin.
+    ReportRestart {
+        /// The model the parameter now asks for.
         requested: ModelKind,
-        /// The model that generates the high band.
-        active: ModelKind,
     },
 }
 
@@ -37,8 +39,13 @@ pub struct Airlift {
     engine: Option<Engine>,
     /// What the engine is doing, published for the editor.
     status: Arc<SharedStatus>,
-    /// The requested model last reported to the log.
-    reported_model: Option<ModelKind>,
+    /// Why the requested model is not running (or which provider runs it), in words, for the
+    /// editor. Written in `activate` only, never on the audio thread.
+    status_message: Arc<Mutex<String>>,
+    /// The model and provider the engine was built for.
+    engine_choice: (ModelKind, ProviderChoice),
+    /// Whether a restart has been asked for since the last activation.
+    restart_requested: bool,
 }
 
 impl Default for Airlift {
@@ -47,7 +54,9 @@ impl Default for Airlift {
             params: Arc::new(AirliftParams::default()),
             engine: None,
             status: Arc::new(SharedStatus::default()),
-            reported_model: None,
+            status_message: Arc::new(Mutex::new(String::new())),
+            engine_choice: (ModelKind::Sbr, ProviderChoice::Auto),
+            restart_requested: false,
         }
     }
 }
@@ -82,14 +91,10 @@ impl Plugin for Airlift {
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         Box::new(|task| match task {
-            AirliftTask::ReportModel { requested, active } if requested == active => {
-                nice_log!("Airlift: model {} is running", active.display_name());
-            }
-            AirliftTask::ReportModel { requested, active } => {
-                nice_warn!(
-                    "Airlift: the {} model is not available yet; {} runs instead",
-                    requested.display_name(),
-                    active.display_name()
+            AirliftTask::ReportRestart { requested } => {
+                nice_log!(
+                    "Airlift: switching to {}; asked the host to restart the plugin",
+                    requested.display_name()
                 );
             }
         })
@@ -104,11 +109,53 @@ impl Plugin for Airlift {
         let channels = layout
             .main_output_channels
             .map_or(0, |channels| channels.get() as usize);
-        match Engine::new(
-            buffer_config.sample_rate,
-            channels,
-            self.params.engine_settings(),
-        ) {
+        let settings = self.params.engine_settings();
+        let provider: ProviderChoice = self.params.provider.value().into();
+        self.engine_choice = (settings.model, provider);
+        self.restart_requested = false;
+        // Drop the old engine (and join its worker) here, off the audio thread.
+        self.engine = None;
+        let mode = if buffer_config.process_mode == ProcessMode::Offline {
+            ProcessingMode::Offline
+        } else {
+            ProcessingMode::Realtime
+        };
+        let rate = buffer_config.sample_rate;
+        let mut message = String::new();
+        let worker = if settings.model == ModelKind::Sbr
+            || !(engine::MIN_SAMPLE_RATE_HZ..=engine::MAX_SAMPLE_RATE_HZ).contains(&rate)
+        {
+            None
+        } else {
+            let layout = dsp::stft::StftLayout::for_sample_rate(rate);
+            let session = SessionSettings {
+                provider,
+                ..SessionSettings::default()
+            };
+            match inference::start_model(
+                settings.model,
+                layout,
+                channels,
+                session,
+                WorkerOptions::default(),
+            ) {
+                Ok(link) => {
+                    message = format!("{} on ONNX Runtime ({})", link.model_name, link.provider);
+                    if let Some(note) = &link.provider_note {
+                        nice_warn!("Airlift: {note}");
+                        message = format!("{message}; {note}");
+                    }
+                    nice_log!("Airlift: {message}");
+                    Some((settings.model, link))
+                }
+                Err(reason) => {
+                    nice_warn!("Airlift: {reason}; SBR runs instead");
+                    message = format!("{reason}; SBR runs instead");
+                    None
+                }
+            }
+        };
+        match Engine::with_worker(rate, channels, settings, worker, mode) {
             Ok(engine) => {
                 context.set_latency_samples(engine.latency_samples());
                 self.status.publish(&engine.status());
@@ -117,13 +164,20 @@ impl Plugin for Airlift {
             Err(error) => {
                 // Still load and pass audio: a DAW session must not break on an odd rate.
                 nice_error!("Airlift: {error}; audio passes through unchanged");
+                message = format!("{error}; audio passes through unchanged");
                 context.set_latency_samples(0);
                 self.status.publish_stopped();
-                self.engine = None;
             }
         }
-        self.reported_model = None;
+        if let Ok(mut status_message) = self.status_message.lock() {
+            *status_message = message;
+        }
         true
+    }
+
+    fn deactivate(&mut self) {
+        // Stops and joins the inference worker off the audio thread.
+        self.engine = None;
     }
 
     fn reset(&mut self) {
@@ -143,13 +197,15 @@ impl Plugin for Airlift {
             Some(engine) => {
                 engine.set_settings(settings);
                 engine.process(buffer.as_slice());
-                let status = engine.status();
-                self.status.publish(&status);
-                if self.reported_model != Some(status.requested_model) {
-                    self.reported_model = Some(status.requested_model);
-                    context.execute_background(AirliftTask::ReportModel {
-                        requested: status.requested_model,
-                        active: status.active_model,
+                self.status.publish(&engine.status());
+                let choice = (settings.model, self.params.provider.value().into());
+                if choice != self.engine_choice && !self.restart_requested {
+                    // A model or provider change means a new session and a new latency: the
+                    // host restarts the plugin and `activate` builds them.
+                    self.restart_requested = true;
+                    context.request_restart();
+                    context.execute_background(AirliftTask::ReportRestart {
+                        requested: settings.model,
                     });
                 }
             }

@@ -3,6 +3,7 @@
 use nice_plug::prelude::*;
 
 use crate::engine::{CutoffMode, EngineSettings, ModelKind, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ};
+use crate::inference::model::ProviderChoice;
 
 /// Default manual cutoff in Hz (a 128 kbps MP3's typical low-pass).
 pub const DEFAULT_CUTOFF_HZ: f32 = 16_000.0;
@@ -38,6 +39,33 @@ impl From<ModelChoice> for ModelKind {
     }
 }
 
+/// Where neural inference runs, as the host sees it. Ids are stored in saved state.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderParam {
+    /// CUDA when it works, else CPU.
+    #[id = "auto"]
+    #[name = "Auto"]
+    Auto,
+    /// Always the CPU.
+    #[id = "cpu"]
+    #[name = "CPU"]
+    Cpu,
+    /// CUDA, falling back to the CPU with a note.
+    #[id = "cuda"]
+    #[name = "CUDA"]
+    Cuda,
+}
+
+impl From<ProviderParam> for ProviderChoice {
+    fn from(choice: ProviderParam) -> Self {
+        match choice {
+            ProviderParam::Auto => ProviderChoice::Auto,
+            ProviderParam::Cpu => ProviderChoice::Cpu,
+            ProviderParam::Cuda => ProviderChoice::Cuda,
+        }
+    }
+}
+
 /// Every parameter Airlift exposes. The `#[id]` strings are part of saved sessions and
 /// automation: never change them.
 #[derive(Params)]
@@ -57,6 +85,9 @@ pub struct AirliftParams {
     /// Output gain in dB.
     #[id = "output_gain"]
     pub output_gain_db: FloatParam,
+    /// Where the neural model runs. Takes effect when the host restarts the plugin.
+    #[id = "provider"]
+    pub provider: EnumParam<ProviderParam>,
 }
 
 impl Default for AirliftParams {
@@ -92,6 +123,7 @@ impl Default for AirliftParams {
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(1))
             .with_step_size(0.1),
+            provider: EnumParam::new("Execution Provider", ProviderParam::Auto),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! `cargo xtask`: bundling, installing, testing and benchmarking Airlift.
 //!
-//! - `bundle <package> [--release] [cargo args]`: nice-plug's bundler (CLAP and VST3 under
-//!   `target/bundled/`).
+//! - `bundle <package> [--release] [--cuda] [cargo args]`: nice-plug's bundler (CLAP and VST3
+//!   under `target/bundled/`), with ONNX Runtime placed beside them (the CUDA build with
+//!   `--cuda`).
 //! - `install`: bundles in release mode, installs into `~/.clap` and `~/.vst3`, and renders the
 //!   demo clip through the engine, printing the detected cutoff and the metrics.
 //! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
 //! - `bench`: speed of the engine and of the command-line render.
 
+mod onnxruntime;
 mod python;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +27,17 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match command.as_str() {
         "bundle" => {
-            nice_plug_xtask::main_with_args("cargo xtask", std::iter::once(command).chain(args))
+            let args: Vec<String> = args.collect();
+            let cuda = args.iter().any(|a| a == "--cuda");
+            let cargo_args: Vec<&str> = args
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a != "--cuda")
+                .collect();
+            let Some((package, extra)) = cargo_args.split_first() else {
+                bail!("usage: cargo xtask bundle <package> [--release] [--cuda]");
+            };
+            bundle_package(&root, package, extra, cuda)
         }
         "install" => install(&root),
         "test" => test(&root),
@@ -77,12 +89,31 @@ fn cargo() -> Command {
 }
 
 /// Bundles the plugin; `extra` goes to `cargo build`.
-fn bundle(extra: &[&str]) -> Result<()> {
-    let args = ["bundle", PACKAGE]
+fn bundle(root: &Path, extra: &[&str]) -> Result<()> {
+    bundle_package(root, PACKAGE, extra, false)
+}
+
+/// Bundles `package` with nice-plug's bundler and puts ONNX Runtime beside the bundles and the
+/// CLI binaries, where the plugin looks for it.
+fn bundle_package(root: &Path, package: &str, extra: &[&str], cuda: bool) -> Result<()> {
+    let args = ["bundle", package]
         .into_iter()
         .chain(extra.iter().copied())
         .map(String::from);
-    nice_plug_xtask::main_with_args("cargo xtask", args)
+    nice_plug_xtask::main_with_args("cargo xtask", args)?;
+    if package == PACKAGE {
+        let runtime = onnxruntime::fetch(root, cuda)?;
+        let bundled = root.join("target/bundled");
+        let vst3 = bundled.join(format!("{BUNDLE_NAME}.vst3"));
+        onnxruntime::place(&runtime, &[bundled, onnxruntime::vst3_binary_dir(&vst3)])?;
+    }
+    Ok(())
+}
+
+/// Puts ONNX Runtime beside the CLI in `target/<profile>/`.
+fn place_runtime_for_cli(root: &Path, profile: &str) -> Result<()> {
+    let runtime = onnxruntime::fetch(root, false)?;
+    onnxruntime::place(&runtime, &[root.join("target").join(profile)])
 }
 
 /// Copies a file or a folder tree.
@@ -100,7 +131,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 }
 
 fn install(root: &Path) -> Result<()> {
-    bundle(&["--release"])?;
+    bundle(root, &["--release"])?;
     let home = PathBuf::from(std::env::var("HOME").context("HOME is not set")?);
     let bundled = root.join("target/bundled");
     for (bundle, folder) in [("clap", ".clap"), ("vst3", ".vst3")] {
@@ -113,8 +144,16 @@ fn install(root: &Path) -> Result<()> {
         copy_tree(&bundled.join(&name), &destination)?;
         println!("installed {}", destination.display());
     }
+    // The .clap is a single file: its ONNX Runtime goes beside it (the .vst3 carries its own).
+    let runtime = onnxruntime::fetch(root, false)?;
+    onnxruntime::place(&runtime, &[home.join(".clap")])?;
+    println!(
+        "installed ONNX Runtime {} beside them",
+        onnxruntime::VERSION
+    );
 
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "release")?;
     let cli = root.join("target/release/airlift");
     let demo = root.join("assets/demo");
     let input = demo.join("mp3_64k.flac");
@@ -184,8 +223,9 @@ fn test(root: &Path) -> Result<()> {
     // A debug bundle with nice-plug's allocation checks: any allocation inside `process`
     // aborts the host, so the CLAP and VST3 tests below prove the audio thread never
     // allocates.
-    bundle(&["--features", "assert_process_allocs"])?;
+    bundle(root, &["--features", "assert_process_allocs"])?;
     run(cargo().args(["build", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "debug")?;
     run(cargo().args(["test", "--workspace"]))?;
     let venv = python::ensure_venv(root)?;
     let status = Command::new(venv.join("bin/python"))
@@ -206,6 +246,7 @@ fn test(root: &Path) -> Result<()> {
 
 fn bench(root: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "release")?;
     let cli = root.join("target/release/airlift");
     // One core: the engine is single-threaded, and pinning keeps the figure honest.
     let mut command = if Command::new("taskset").arg("-V").output().is_ok() {

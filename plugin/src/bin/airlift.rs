@@ -10,9 +10,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use airlift::audio_file::{read_audio, write_wav_f32, AudioData};
 use airlift::dsp::cutoff::Detection;
+use airlift::dsp::stft::StftLayout;
 use airlift::engine::{
-    CutoffMode, Engine, EngineSettings, ModelKind, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
+    CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
 };
+use airlift::inference::model::{ProviderChoice, SessionSettings};
+use airlift::inference::start_model;
+use airlift::inference::worker::WorkerOptions;
 use airlift::metrics::evaluate;
 
 /// Samples per block fed to the engine; any size gives the same result.
@@ -55,6 +59,9 @@ enum Command {
         /// Output gain in dB.
         #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
         gain_db: f32,
+        /// Where a neural model runs: auto, cpu or cuda.
+        #[arg(long, default_value = "auto", value_parser = parse_provider)]
+        provider: ProviderChoice,
     },
     /// Print the band limit of IN, as the plugin's auto cutoff would settle on it.
     Detect {
@@ -99,6 +106,17 @@ fn parse_model(text: &str) -> Result<ModelKind, String> {
     })
 }
 
+fn parse_provider(text: &str) -> Result<ProviderChoice, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "auto" => Ok(ProviderChoice::Auto),
+        "cpu" => Ok(ProviderChoice::Cpu),
+        "cuda" => Ok(ProviderChoice::Cuda),
+        _ => Err(format!(
+            "unknown provider '{text}' (choose auto, cpu, cuda)"
+        )),
+    }
+}
+
 fn parse_mix(text: &str) -> Result<f32, String> {
     let mix: f32 = text
         .parse()
@@ -121,6 +139,7 @@ fn main() -> ExitCode {
             model,
             mix,
             gain_db,
+            provider,
         } => {
             let settings = EngineSettings {
                 cutoff: cutoff.map_or(CutoffMode::Auto, CutoffMode::Manual),
@@ -128,7 +147,7 @@ fn main() -> ExitCode {
                 mix,
                 output_gain_db: gain_db,
             };
-            render_command(&input, &output, settings)
+            render_command(&input, &output, settings, provider)
         }
         Command::Detect { input } => detect_command(&input),
         Command::Eval {
@@ -160,16 +179,60 @@ fn read_input(path: &Path) -> Result<AudioData, String> {
     Ok(audio)
 }
 
+/// Makes the engine for a file: with the requested neural model when it can run (offline: the
+/// engine waits for every model frame), else SBR, with a note on stderr saying why.
+fn make_engine(
+    audio: &AudioData,
+    settings: EngineSettings,
+    provider: ProviderChoice,
+) -> Result<Engine, String> {
+    let rate = audio.sample_rate_hz as f32;
+    let channels = audio.channels.len();
+    // Check the rate before any model is loaded, so the error is about the file.
+    Engine::new(rate, channels, settings).map_err(|e| e.to_string())?;
+    let worker = if settings.model == ModelKind::Sbr {
+        None
+    } else {
+        let session = SessionSettings {
+            provider,
+            ..SessionSettings::default()
+        };
+        let layout = StftLayout::for_sample_rate(rate);
+        match start_model(
+            settings.model,
+            layout,
+            channels,
+            session,
+            WorkerOptions::default(),
+        ) {
+            Ok(link) => {
+                if let Some(note) = &link.provider_note {
+                    eprintln!("note: {note}");
+                }
+                eprintln!(
+                    "model: {} on ONNX Runtime ({})",
+                    link.model_name, link.provider
+                );
+                Some((settings.model, link))
+            }
+            Err(reason) => {
+                eprintln!("note: {reason}; SBR runs instead");
+                None
+            }
+        }
+    };
+    Engine::with_worker(rate, channels, settings, worker, ProcessingMode::Offline)
+        .map_err(|e| e.to_string())
+}
+
 /// Runs the engine over a whole signal: the output is aligned with the input (the latency is
 /// trimmed and the tail flushed), exactly as the plugin would produce it after latency
 /// compensation.
 fn render(
     audio: &AudioData,
-    settings: EngineSettings,
+    mut engine: Engine,
     progress: &ProgressBar,
 ) -> Result<(AudioData, Engine), String> {
-    let mut engine = Engine::new(audio.sample_rate_hz as f32, audio.channels.len(), settings)
-        .map_err(|e| e.to_string())?;
     let latency = engine.latency_samples() as usize;
     let len = audio.len();
     let mut output: Vec<Vec<f32>> = vec![Vec::with_capacity(len); audio.channels.len()];
@@ -211,8 +274,14 @@ fn describe_detection(detection: Detection) -> String {
     }
 }
 
-fn render_command(input: &Path, output: &Path, settings: EngineSettings) -> Result<(), String> {
+fn render_command(
+    input: &Path,
+    output: &Path,
+    settings: EngineSettings,
+    provider: ProviderChoice,
+) -> Result<(), String> {
     let audio = read_input(input)?;
+    let engine = make_engine(&audio, settings, provider)?;
     let seconds = audio.len() as f64 / audio.sample_rate_hz as f64;
     let progress = if seconds >= PROGRESS_MIN_SECONDS {
         let bar = ProgressBar::new(audio.len() as u64);
@@ -224,13 +293,10 @@ fn render_command(input: &Path, output: &Path, settings: EngineSettings) -> Resu
     } else {
         ProgressBar::hidden()
     };
-    let (rendered, engine) = render(&audio, settings, &progress)?;
+    let (rendered, engine) = render(&audio, engine, &progress)?;
     progress.finish_and_clear();
     write_wav_f32(output, &rendered).map_err(|e| e.to_string())?;
     let status = engine.status();
-    if let Some(reason) = status.fallback_reason() {
-        eprintln!("note: {reason}");
-    }
     eprintln!(
         "rendered {} ({:.1} s, {} Hz, {} ch) with {}: detected band limit {}, latency {} samples",
         output.display(),
@@ -250,7 +316,8 @@ fn detect_command(input: &Path) -> Result<(), String> {
         mix: 0.0,
         ..EngineSettings::default()
     };
-    let (_, engine) = render(&audio, settings, &ProgressBar::hidden())?;
+    let engine = make_engine(&audio, settings, ProviderChoice::Cpu)?;
+    let (_, engine) = render(&audio, engine, &ProgressBar::hidden())?;
     match engine.detection() {
         Detection::BandLimit { cutoff_hz } => println!("band limit: {cutoff_hz:.0} Hz"),
         other => println!("band limit: {}", describe_detection(other)),
@@ -381,7 +448,8 @@ fn bench_command(seconds: f64) -> Result<(), String> {
     write_wav_f32(&input, &audio).map_err(|e| e.to_string())?;
     let start = Instant::now();
     let decoded = read_input(&input)?;
-    let (rendered, _) = render(&decoded, EngineSettings::default(), &ProgressBar::hidden())?;
+    let engine = make_engine(&decoded, EngineSettings::default(), ProviderChoice::Cpu)?;
+    let (rendered, _) = render(&decoded, engine, &ProgressBar::hidden())?;
     write_wav_f32(&output, &rendered).map_err(|e| e.to_string())?;
     let elapsed = start.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&dir);

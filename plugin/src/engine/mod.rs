@@ -1,11 +1,17 @@
 //! The host-agnostic streaming engine: plain slices in and out, with exact latency.
 //!
-//! Every channel keeps a ring of the last `fft_size` input samples. Reading the ring before
-//! writing gives the dry signal delayed by exactly `fft_size` samples, which is the engine's
-//! latency. Every hop, each channel's newest frame is analysed, the detector is fed, and the
-//! high-band correction (generated band minus input band, above the ramp only) is synthesized
-//! and overlap-added. The output is `gain · (dry + mix · correction)`: below the ramp it is the
-//! input itself, delayed, whatever the mix; silence in gives exact zeros out.
+//! Every channel keeps a ring of the last `latency` input samples. Reading the ring before
+//! writing gives the dry signal delayed by exactly the latency. Every hop, each channel's newest
+//! frame is analysed, the detector is fed, and the high-band correction (generated band minus
+//! input band, above the ramp only) is made, then synthesized and overlap-added. The output is
+//! `gain · (dry + mix · correction)`: below the ramp it is the input itself, delayed, whatever
+//! the mix; silence in gives exact zeros out.
+//!
+//! With a neural model the frame also goes to the inference worker, and its correction is
+//! overlap-added `lookahead + slack` frames later (the latency grows by as many hops). The SBR
+//! correction of every frame is kept until then: in real time, a frame whose model result has
+//! not arrived gets it instead (the overlap-add crossfades the switch) and the dropout counter
+//! rises; offline, the engine waits for every result, so a bounce equals an unhurried run.
 
 pub mod settings;
 pub mod status;
@@ -19,6 +25,7 @@ use crate::dsp::sanitize::checked_sample;
 use crate::dsp::sbr::{write_correction, BandLayout};
 use crate::dsp::smoother::LinearSmoother;
 use crate::dsp::stft::{StftLayout, StftPlans, StftScratch};
+use crate::inference::worker::WorkerLink;
 
 pub use settings::{
     CutoffMode, EngineSettings, ModelKind, MAX_CUTOFF_HZ, MAX_SAMPLE_RATE_HZ, MIN_CUTOFF_HZ,
@@ -28,6 +35,25 @@ pub use status::{EngineStatus, SharedStatus};
 
 /// Length of the mix and gain ramps in seconds.
 pub const SMOOTHING_SECONDS: f32 = 0.02;
+
+/// Whole hops a model result may take beyond its look-ahead before its frame falls back to SBR.
+pub const INFERENCE_SLACK_FRAMES: usize = 2;
+
+/// How long the offline path sleeps between looks for a model result.
+const OFFLINE_POLL: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// Whether the engine may wait for the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProcessingMode {
+    /// Never wait: a late model frame is replaced by SBR and counted as a dropout.
+    #[default]
+    Realtime,
+    /// Wait for every model frame (offline bounce, the CLI).
+    Offline,
+}
+
+/// Most channels a model runs on (the plugin is mono or stereo).
+pub const MAX_MODEL_CHANNELS: usize = 2;
 
 /// Why an engine could not be made.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,15 +84,20 @@ impl std::error::Error for EngineError {}
 
 /// Streaming state of one channel.
 struct ChannelState {
-    /// The last `fft_size` sanitized input samples; the slot about to be written holds the
-    /// sample from exactly `fft_size` samples ago (the dry delay line).
+    /// The last `latency` sanitized input samples; the slot about to be written holds the sample
+    /// from exactly `latency` samples ago (the dry delay line). Frames are cut from its newest
+    /// `fft_size` samples.
     ring: Vec<f32>,
     /// Overlap-add accumulator of the correction, aligned with the oldest ring sample.
     overlap_add: Vec<f32>,
     /// The finished correction samples being played out during the current hop.
     correction: Vec<f32>,
-    /// This frame's spectrum (input, then correction).
+    /// This frame's input spectrum.
     spectrum: Vec<Complex<f32>>,
+    /// The SBR corrections of the last `delay_frames + 1` frames, by frame index modulo that.
+    pending: Vec<Vec<Complex<f32>>>,
+    /// The correction being synthesized.
+    correction_spectrum: Vec<Complex<f32>>,
 }
 
 /// The engine: one per plugin instance or CLI render.
@@ -79,8 +110,6 @@ pub struct Engine {
     channels: Vec<ChannelState>,
     /// Working buffers of the transforms, shared by the channels in turn.
     scratch: StftScratch,
-    /// Correction spectrum being built for one channel.
-    correction_spectrum: Vec<Complex<f32>>,
     /// The band-limit detector, fed with the sum of the channels.
     detector: CutoffDetector,
     /// The replaced band, laid out for `band_request_hz`.
@@ -105,6 +134,22 @@ pub struct Engine {
     settings: EngineSettings,
     /// Input samples muted because they were NaN, infinite or huge.
     rejected_samples: u64,
+    /// The inference worker, when a neural model runs.
+    worker: Option<WorkerLink>,
+    /// The model the worker runs.
+    worker_model: Option<ModelKind>,
+    /// Frames between analysis and synthesis: the model's look-ahead plus the slack (0 for SBR).
+    delay_frames: usize,
+    /// Index of the next frame to analyse.
+    frame_index: u32,
+    /// Whether each pending slot holds a band (`false`: nothing to add for that frame).
+    pending_active: Vec<bool>,
+    /// Whether the engine waits for the model.
+    mode: ProcessingMode,
+    /// Frames the model was late for (replaced by SBR).
+    dropouts: u64,
+    /// Frames whose high band came from the model.
+    model_frames: u64,
 }
 
 impl Engine {
@@ -115,6 +160,24 @@ impl Engine {
         channels: usize,
         settings: EngineSettings,
     ) -> Result<Self, EngineError> {
+        Self::with_worker(
+            sample_rate_hz,
+            channels,
+            settings,
+            None,
+            ProcessingMode::Realtime,
+        )
+    }
+
+    /// An engine whose high band comes from `worker` (for the model kind it was started for)
+    /// when there is one, SBR otherwise. `mode` says whether it may wait for the model.
+    pub fn with_worker(
+        sample_rate_hz: f32,
+        channels: usize,
+        settings: EngineSettings,
+        worker: Option<(ModelKind, WorkerLink)>,
+        mode: ProcessingMode,
+    ) -> Result<Self, EngineError> {
         if !(MIN_SAMPLE_RATE_HZ..=MAX_SAMPLE_RATE_HZ).contains(&sample_rate_hz) {
             return Err(EngineError::UnsupportedSampleRate { sample_rate_hz });
         }
@@ -122,20 +185,28 @@ impl Engine {
             return Err(EngineError::NoChannels);
         }
         let layout = StftLayout::for_sample_rate(sample_rate_hz);
+        let delay_frames = worker.as_ref().map_or(0, |(_, link)| {
+            link.lookahead_frames + INFERENCE_SLACK_FRAMES
+        });
+        let (worker_model, worker) = match worker {
+            Some((kind, link)) => (Some(kind), Some(link)),
+            None => (None, None),
+        };
         let plans = Arc::new(StftPlans::new(layout));
         let channels = (0..channels)
             .map(|_| ChannelState {
-                ring: vec![0.0; layout.fft_size],
+                ring: vec![0.0; layout.fft_size + delay_frames * layout.hop_size],
                 overlap_add: vec![0.0; layout.fft_size],
                 correction: vec![0.0; layout.hop_size],
                 spectrum: plans.make_spectrum(),
+                pending: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
+                correction_spectrum: plans.make_spectrum(),
             })
             .collect();
         let ramp_samples = (SMOOTHING_SECONDS * sample_rate_hz).round() as u32;
         let mut engine = Self {
             layout,
             scratch: plans.make_scratch(),
-            correction_spectrum: plans.make_spectrum(),
             plans,
             channels,
             detector: CutoffDetector::new(layout),
@@ -150,6 +221,14 @@ impl Engine {
             gain_values: vec![0.0; layout.hop_size],
             settings,
             rejected_samples: 0,
+            worker,
+            worker_model,
+            delay_frames,
+            frame_index: 0,
+            pending_active: vec![false; delay_frames + 1],
+            mode,
+            dropouts: 0,
+            model_frames: 0,
         };
         engine.set_settings(settings);
         engine.mix.reset(engine.mix.target());
@@ -157,10 +236,11 @@ impl Engine {
         Ok(engine)
     }
 
-    /// The delay from input to output in samples: one analysis window. The same for every
-    /// block size; it changes only with the sample rate.
+    /// The delay from input to output in samples: one analysis window, plus the model's
+    /// look-ahead and the inference slack in whole hops when a model runs. The same for every
+    /// block size; it changes only with the sample rate and the model.
     pub fn latency_samples(&self) -> u32 {
-        self.layout.fft_size as u32
+        (self.layout.fft_size + self.delay_frames * self.layout.hop_size) as u32
     }
 
     /// The STFT layout in use.
@@ -188,6 +268,7 @@ impl Engine {
             channel.overlap_add.fill(0.0);
             channel.correction.fill(0.0);
         }
+        self.pending_active.fill(false);
         self.detector.reset();
         self.band_request_hz = None;
         self.band_active = false;
@@ -201,12 +282,15 @@ impl Engine {
     pub fn status(&self) -> EngineStatus {
         EngineStatus {
             requested_model: self.settings.model,
-            active_model: ModelKind::Sbr,
+            active_model: self.worker_model.unwrap_or(ModelKind::Sbr),
             detection: self.detector.detection(),
             applied_cutoff_hz: self.band_request_hz.filter(|_| self.band_active),
             latency_samples: self.latency_samples(),
             sample_rate_hz: self.layout.sample_rate_hz,
             rejected_samples: self.rejected_samples,
+            dropouts: self.dropouts,
+            model_frames: self.model_frames,
+            provider: self.worker.as_ref().map(|w| w.provider),
         }
     }
 
@@ -251,7 +335,7 @@ impl Engine {
             }
             offset += chunk;
             self.hop_position += chunk;
-            self.ring_position = (self.ring_position + chunk) % self.layout.fft_size;
+            self.ring_position = (self.ring_position + chunk) % self.channels[0].ring.len();
             if self.hop_position == hop {
                 self.hop_position = 0;
                 self.process_frame();
@@ -259,16 +343,20 @@ impl Engine {
         }
     }
 
-    /// Runs one STFT frame on every channel: analysis, detection, band generation, synthesis.
+    /// Runs one STFT frame on every channel: analysis, detection, the SBR correction, the
+    /// request to the model, and synthesis of the frame whose turn it is.
     fn process_frame(&mut self) {
         let size = self.layout.fft_size;
         let hop = self.layout.hop_size;
-        let oldest = self.ring_position;
+        let index = self.frame_index;
+        self.frame_index = self.frame_index.wrapping_add(1);
+        let ring_len = size + self.delay_frames * hop;
+        let newest_start = (self.ring_position + ring_len - size) % ring_len;
         for channel in &mut self.channels {
-            let (older, newer) = channel.ring.split_at(oldest);
+            let (older, newer) = channel.ring.split_at(newest_start);
+            let frame = newer.iter().chain(older).take(size);
             let time = &mut self.scratch.time;
-            let window = &self.plans.analysis_window;
-            for ((out, sample), w) in time.iter_mut().zip(newer.iter().chain(older)).zip(window) {
+            for ((out, sample), w) in time.iter_mut().zip(frame).zip(&self.plans.analysis_window) {
                 *out = sample * w;
             }
             // The sizes are fixed at construction, so the transform cannot fail.
@@ -278,20 +366,87 @@ impl Engine {
         self.detector.finish_frame();
         self.update_band();
 
+        let slots = self.delay_frames + 1;
+        let slot = index as usize % slots;
+        self.pending_active[slot] = self.band_active;
         for channel in &mut self.channels {
             if self.band_active {
-                write_correction(&channel.spectrum, &self.band, &mut self.correction_spectrum);
-                let _ = self
-                    .plans
-                    .inverse(&mut self.scratch, &mut self.correction_spectrum);
-                let frame = &self.scratch.time;
-                if frame.iter().all(|x| x.is_finite()) {
-                    let window = &self.plans.synthesis_window;
-                    for ((acc, x), w) in channel.overlap_add.iter_mut().zip(frame).zip(window) {
-                        *acc += x * w;
+                write_correction(&channel.spectrum, &self.band, &mut channel.pending[slot]);
+            }
+        }
+        if let Some(worker) = &mut self.worker {
+            let cutoff = self.band_request_hz.filter(|_| self.band_active);
+            let mut spectra: [&[Complex<f32>]; MAX_MODEL_CHANNELS] = [&[]; MAX_MODEL_CHANNELS];
+            for (spectrum, channel) in spectra.iter_mut().zip(&self.channels) {
+                *spectrum = &channel.spectrum;
+            }
+            let spectra = &spectra[..self.channels.len().min(MAX_MODEL_CHANNELS)];
+            while !worker.try_send(index, cutoff, spectra)
+                && self.mode == ProcessingMode::Offline
+                && worker.is_alive()
+            {
+                std::thread::sleep(OFFLINE_POLL);
+            }
+        }
+
+        // The frame analysed `delay_frames` ago is synthesized now.
+        if (index as usize) < self.delay_frames {
+            self.advance_output();
+            return;
+        }
+        let target = index - self.delay_frames as u32;
+        let target_slot = target as usize % slots;
+        let mut from_model = false;
+        let used_channels = self.channels.len().min(MAX_MODEL_CHANNELS);
+        if let Some(worker) = &mut self.worker {
+            let mut corrections: [&mut [Complex<f32>]; MAX_MODEL_CHANNELS] = Default::default();
+            for (correction, channel) in corrections.iter_mut().zip(self.channels.iter_mut()) {
+                *correction = &mut channel.correction_spectrum;
+            }
+            let corrections = &mut corrections[..used_channels];
+            loop {
+                match worker.try_receive(target, corrections) {
+                    Some(ok) => {
+                        from_model = ok;
+                        break;
                     }
+                    None if self.mode == ProcessingMode::Offline && worker.is_alive() => {
+                        std::thread::sleep(OFFLINE_POLL);
+                    }
+                    None => break,
                 }
             }
+            if from_model {
+                self.model_frames += 1;
+            } else {
+                self.dropouts += 1;
+            }
+        }
+        for channel in &mut self.channels {
+            let spectrum = if from_model {
+                &mut channel.correction_spectrum
+            } else if self.pending_active[target_slot] {
+                &mut channel.pending[target_slot]
+            } else {
+                continue;
+            };
+            let _ = self.plans.inverse(&mut self.scratch, spectrum);
+            let frame = &self.scratch.time;
+            if frame.iter().all(|x| x.is_finite()) {
+                let window = &self.plans.synthesis_window;
+                for ((acc, x), w) in channel.overlap_add.iter_mut().zip(frame).zip(window) {
+                    *acc += x * w;
+                }
+            }
+        }
+        self.advance_output();
+    }
+
+    /// Moves the finished hop of the overlap-add to the output queue.
+    fn advance_output(&mut self) {
+        let size = self.layout.fft_size;
+        let hop = self.layout.hop_size;
+        for channel in &mut self.channels {
             channel
                 .correction
                 .copy_from_slice(&channel.overlap_add[..hop]);

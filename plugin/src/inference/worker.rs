@@ -1,0 +1,427 @@
+//! The inference worker: one thread per engine, fed by the audio thread through lock-free
+//! rings of fixed-size records.
+//!
+//! Request record (audio → worker), all `f32`: frame index (`u32` bits), cutoff in Hz (0: none),
+//! then per channel the frame's spectrum as `bins` real parts and `bins` imaginary parts.
+//! Result record (worker → audio): frame index (`u32` bits), 1 or 0 (ok or failed), then per
+//! channel the high-band correction spectrum in the same layout. The worker keeps the context
+//! and look-ahead frames itself, runs the model for the frame `lookahead` frames back, and turns
+//! its log-magnitudes into a correction with the phase of the band copied up, exactly as SBR
+//! would place it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use realfft::num_complex::Complex;
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::manifest::{LOG_FLOOR, PHASE_INPUT};
+use super::model::LoadedModel;
+use crate::dsp::sbr::BandLayout;
+use crate::dsp::stft::StftLayout;
+
+/// Records each ring holds: enough to ride out a few slow frames.
+const RING_RECORDS: usize = 8;
+
+/// How long the worker sleeps when it has nothing to do.
+const IDLE_SLEEP: Duration = Duration::from_micros(200);
+
+/// Options of the worker that tests and benchmarks set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkerOptions {
+    /// Extra time the worker spends on every frame, to force late frames in tests.
+    pub injected_delay: Duration,
+}
+
+/// Sizes of the records for a layout and channel count.
+#[derive(Debug, Clone, Copy)]
+struct RecordLayout {
+    /// Bins per spectrum.
+    bins: usize,
+    /// Channels per record.
+    channels: usize,
+}
+
+impl RecordLayout {
+    /// Floats in one record (both directions have the same size).
+    fn len(&self) -> usize {
+        2 + self.channels * 2 * self.bins
+    }
+}
+
+/// The audio thread's end of a worker: rings and counters. Dropping it stops and joins the
+/// thread, so drop it off the audio thread.
+pub struct WorkerLink {
+    /// Requests to the worker.
+    requests: Producer<f32>,
+    /// Results from the worker.
+    results: Consumer<f32>,
+    /// Record sizes.
+    records: RecordLayout,
+    /// Future frames the model needs.
+    pub lookahead_frames: usize,
+    /// Set by the worker while it runs.
+    alive: Arc<AtomicBool>,
+    /// Set to ask the worker to stop.
+    stop: Arc<AtomicBool>,
+    /// The worker thread.
+    thread: Option<JoinHandle<()>>,
+    /// The execution provider in use.
+    pub provider: &'static str,
+    /// Why the provider differs from the one asked for, if it does.
+    pub provider_note: Option<String>,
+    /// Name of the model, for the status.
+    pub model_name: String,
+}
+
+impl WorkerLink {
+    /// Starts a worker running `model` for `channels` channels of `layout`.
+    pub fn spawn(
+        model: LoadedModel,
+        layout: StftLayout,
+        channels: usize,
+        options: WorkerOptions,
+    ) -> std::io::Result<Self> {
+        let records = RecordLayout {
+            bins: layout.num_bins(),
+            channels,
+        };
+        let (requests, worker_requests) = RingBuffer::new(RING_RECORDS * records.len());
+        let (worker_results, results) = RingBuffer::new(RING_RECORDS * records.len());
+        let alive = Arc::new(AtomicBool::new(true));
+        let stop = Arc::new(AtomicBool::new(false));
+        let lookahead_frames = model.manifest.lookahead_frames;
+        let provider = model.provider;
+        let provider_note = model.provider_note.clone();
+        let model_name = model.manifest.name.clone();
+        let mut worker = Worker::new(
+            model,
+            layout,
+            records,
+            worker_requests,
+            worker_results,
+            options,
+        );
+        let (thread_alive, thread_stop) = (alive.clone(), stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("airlift-inference".into())
+            .spawn(move || {
+                worker.run(&thread_stop);
+                thread_alive.store(false, Ordering::Release);
+            })?;
+        Ok(Self {
+            requests,
+            results,
+            records,
+            lookahead_frames,
+            alive,
+            stop,
+            thread: Some(thread),
+            provider,
+            provider_note,
+            model_name,
+        })
+    }
+
+    /// Whether the worker thread still runs.
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    /// Sends one frame. Returns `false` without blocking when the ring is full (the worker is
+    /// behind). Real-time safe.
+    pub fn try_send(
+        &mut self,
+        index: u32,
+        cutoff_hz: Option<f32>,
+        spectra: &[&[Complex<f32>]],
+    ) -> bool {
+        let Ok(mut chunk) = self.requests.write_chunk_uninit(self.records.len()) else {
+            return false;
+        };
+        let bins = self.records.bins;
+        let (first, second) = chunk.as_mut_slices();
+        let mut slots = first.iter_mut().chain(second.iter_mut());
+        let mut put = |value: f32| {
+            if let Some(slot) = slots.next() {
+                slot.write(value);
+            }
+        };
+        put(f32::from_bits(index));
+        put(cutoff_hz.unwrap_or(0.0));
+        for spectrum in spectra {
+            for bin in &spectrum[..bins] {
+                put(bin.re);
+            }
+            for bin in &spectrum[..bins] {
+                put(bin.im);
+            }
+        }
+        // SAFETY: every slot of the chunk was written above (the record length is exact).
+        unsafe { chunk.commit_all() };
+        true
+    }
+
+    /// Looks for the result of frame `index`, discarding older (late) ones. On success writes
+    /// each channel's correction into `corrections` and returns `Some(ok)`; returns `None` when
+    /// it has not arrived yet. Real-time safe.
+    pub fn try_receive(
+        &mut self,
+        index: u32,
+        corrections: &mut [&mut [Complex<f32>]],
+    ) -> Option<bool> {
+        let len = self.records.len();
+        let bins = self.records.bins;
+        loop {
+            let chunk = self.results.read_chunk(len).ok()?;
+            let (first, second) = chunk.as_slices();
+            let at = |i: usize| {
+                if i < first.len() {
+                    first[i]
+                } else {
+                    second[i - first.len()]
+                }
+            };
+            let found = at(0).to_bits();
+            if found < index {
+                chunk.commit_all();
+                continue;
+            }
+            if found > index {
+                return None;
+            }
+            let ok = at(1) != 0.0;
+            for (c, correction) in corrections.iter_mut().enumerate() {
+                let base = 2 + c * 2 * bins;
+                for (k, bin) in correction[..bins].iter_mut().enumerate() {
+                    *bin = Complex::new(at(base + k), at(base + bins + k));
+                }
+            }
+            chunk.commit_all();
+            return Some(ok);
+        }
+    }
+}
+
+impl Drop for WorkerLink {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The worker thread's state.
+struct Worker {
+    /// The model.
+    model: LoadedModel,
+    /// The engine's STFT layout.
+    layout: StftLayout,
+    /// Record sizes.
+    records: RecordLayout,
+    /// Incoming frames.
+    requests: Consumer<f32>,
+    /// Outgoing corrections.
+    results: Producer<f32>,
+    /// Test options.
+    options: WorkerOptions,
+    /// Log-magnitudes of the last `frames` frames per channel, indexed by frame modulo `frames`.
+    log_mag_history: Vec<Vec<f32>>,
+    /// Spectra of the last `lookahead + 1` frames per channel.
+    spectrum_history: Vec<Vec<Complex<f32>>>,
+    /// Cutoff of the last `lookahead + 1` frames.
+    cutoff_history: Vec<Option<f32>>,
+    /// The frame index expected next; a gap resets the history.
+    next_index: Option<u32>,
+    /// Model input `[channels, frames, bins]`.
+    input: Vec<f32>,
+    /// Model output `[channels, bins]`.
+    output: Vec<f32>,
+    /// The band layout of the frame being generated.
+    band: BandLayout,
+    /// The cutoff `band` was laid out for.
+    band_cutoff_hz: Option<f32>,
+    /// Whether `band` holds a band.
+    band_active: bool,
+    /// The result record being built.
+    record: Vec<f32>,
+}
+
+impl Worker {
+    fn new(
+        model: LoadedModel,
+        layout: StftLayout,
+        records: RecordLayout,
+        requests: Consumer<f32>,
+        results: Producer<f32>,
+        options: WorkerOptions,
+    ) -> Self {
+        let frames = model.manifest.frames();
+        let lookahead = model.manifest.lookahead_frames;
+        let bins = records.bins;
+        let channels = records.channels;
+        Self {
+            log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * bins]; channels],
+            spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
+            cutoff_history: vec![None; lookahead + 1],
+            next_index: None,
+            input: vec![0.0; channels * frames * bins],
+            output: vec![0.0; channels * bins],
+            band: BandLayout::with_capacity(&layout),
+            band_cutoff_hz: None,
+            band_active: false,
+            record: vec![0.0; records.len()],
+            model,
+            layout,
+            records,
+            requests,
+            results,
+            options,
+        }
+    }
+
+    fn run(&mut self, stop: &AtomicBool) {
+        let len = self.records.len();
+        while !stop.load(Ordering::Acquire) {
+            let Ok(chunk) = self.requests.read_chunk(len) else {
+                std::thread::sleep(IDLE_SLEEP);
+                continue;
+            };
+            let (first, second) = chunk.as_slices();
+            self.record[..first.len()].copy_from_slice(first);
+            self.record[first.len()..].copy_from_slice(second);
+            chunk.commit_all();
+            if let Some(result_index) = self.take_frame() {
+                if !self.options.injected_delay.is_zero() {
+                    std::thread::sleep(self.options.injected_delay);
+                }
+                while !stop.load(Ordering::Acquire) {
+                    if let Ok(mut out) = self.results.write_chunk_uninit(len) {
+                        let (a, b) = out.as_mut_slices();
+                        for (slot, &value) in a.iter_mut().chain(b.iter_mut()).zip(&self.record) {
+                            slot.write(value);
+                        }
+                        // SAFETY: the record fills the chunk exactly.
+                        unsafe { out.commit_all() };
+                        break;
+                    }
+                    std::thread::sleep(IDLE_SLEEP);
+                }
+                let _ = result_index;
+            }
+        }
+    }
+
+    /// Files the request in `self.record` into the history and, once the look-ahead is there,
+    /// generates the frame `lookahead` back, leaving its result record in `self.record`.
+    fn take_frame(&mut self) -> Option<u32> {
+        let bins = self.records.bins;
+        let frames = self.model.manifest.frames();
+        let lookahead = self.model.manifest.lookahead_frames;
+        let index = self.record[0].to_bits();
+        let cutoff = Some(self.record[1]).filter(|&hz| hz > 0.0);
+        if self.next_index != Some(index) {
+            // First frame, or frames were dropped: start from silence.
+            for history in &mut self.log_mag_history {
+                history.fill(LOG_FLOOR.ln());
+            }
+            for history in &mut self.spectrum_history {
+                history.fill(Complex::new(0.0, 0.0));
+            }
+            self.cutoff_history.fill(None);
+        }
+        self.next_index = Some(index.wrapping_add(1));
+        let slot = index as usize % frames;
+        let spectrum_slot = index as usize % (lookahead + 1);
+        self.cutoff_history[spectrum_slot] = cutoff;
+        for c in 0..self.records.channels {
+            let base = 2 + c * 2 * bins;
+            let (re, im) = (
+                &self.record[base..base + bins],
+                &self.record[base + bins..base + 2 * bins],
+            );
+            let log_mag = &mut self.log_mag_history[c][slot * bins..(slot + 1) * bins];
+            let spectrum =
+                &mut self.spectrum_history[c][spectrum_slot * bins..(spectrum_slot + 1) * bins];
+            for k in 0..bins {
+                let bin = Complex::new(re[k], im[k]);
+                spectrum[k] = bin;
+                log_mag[k] = (bin.norm() + LOG_FLOOR).ln();
+            }
+        }
+        if (index as usize) < lookahead {
+            return None;
+        }
+        let target = index - lookahead as u32;
+        let target_slot = target as usize % (lookahead + 1);
+        let ok = self.generate(index, target_slot).is_ok();
+        self.record[0] = f32::from_bits(target);
+        self.record[1] = if ok { 1.0 } else { 0.0 };
+        Some(target)
+    }
+
+    /// Runs the model for the frame whose spectrum sits in `target_slot`, with the frames up to
+    /// `newest`, and writes the corrections into the record.
+    fn generate(
+        &mut self,
+        newest: u32,
+        target_slot: usize,
+    ) -> Result<(), super::model::ModelError> {
+        let bins = self.records.bins;
+        let frames = self.model.manifest.frames();
+        let channels = self.records.channels;
+        for c in 0..channels {
+            for j in 0..frames {
+                let age = (frames - 1 - j) as u32;
+                let destination =
+                    &mut self.input[(c * frames + j) * bins..(c * frames + j + 1) * bins];
+                if age > newest {
+                    destination.fill(LOG_FLOOR.ln());
+                } else {
+                    let slot = (newest - age) as usize % frames;
+                    destination
+                        .copy_from_slice(&self.log_mag_history[c][slot * bins..(slot + 1) * bins]);
+                }
+            }
+        }
+        self.record[2..].fill(0.0);
+        let cutoff = self.cutoff_history[target_slot];
+        if cutoff != self.band_cutoff_hz {
+            self.band_cutoff_hz = cutoff;
+            self.band_active = cutoff.is_some_and(|hz| self.band.configure(&self.layout, hz));
+        }
+        if !self.band_active {
+            return Ok(());
+        }
+        self.model
+            .run(&self.input, channels, bins, &mut self.output)?;
+        let band = &self.band;
+        let own_phase = self.model.manifest.phase == PHASE_INPUT;
+        for c in 0..channels {
+            let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
+            let high = &self.output[c * bins..(c + 1) * bins];
+            let base = 2 + c * 2 * bins;
+            for k in band.ramp_start_bin..band.end_bin {
+                let source = if own_phase {
+                    spectrum[k]
+                } else {
+                    spectrum[band.source_bin[k]]
+                };
+                let norm = source.norm();
+                let phase = if norm > 0.0 {
+                    source / norm
+                } else {
+                    Complex::new(0.0, 0.0)
+                };
+                let generated = phase * high[k].exp();
+                let correction = (generated - spectrum[k]) * band.replace_weight[k];
+                self.record[base + k] = correction.re;
+                self.record[base + bins + k] = correction.im;
+            }
+        }
+        Ok(())
+    }
+}
