@@ -27,6 +27,8 @@ pub enum AirliftTask {
     ReportRestart {
         /// The model the parameter now asks for.
         requested: ModelKind,
+        /// The execution provider the parameter now asks for.
+        provider: ProviderChoice,
     },
 }
 
@@ -91,9 +93,13 @@ impl Plugin for Airlift {
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         Box::new(|task| match task {
-            AirliftTask::ReportRestart { requested } => {
+            AirliftTask::ReportRestart {
+                requested,
+                provider,
+            } => {
                 nice_log!(
-                    "Airlift: switching to {}; asked the host to restart the plugin",
+                    "Airlift: switching to {} ({provider:?}); asked the host to restart the \
+                     plugin, which builds the new model",
                     requested.display_name()
                 );
             }
@@ -140,7 +146,14 @@ impl Plugin for Airlift {
                 WorkerOptions::default(),
             ) {
                 Ok(link) => {
-                    message = format!("{} on ONNX Runtime ({})", link.model_name, link.provider);
+                    let mode_name = match mode {
+                        ProcessingMode::Offline => "offline: waits for every frame",
+                        ProcessingMode::Realtime => "real time",
+                    };
+                    message = format!(
+                        "{} on ONNX Runtime ({}, {mode_name})",
+                        link.model_name, link.provider
+                    );
                     if let Some(note) = &link.provider_note {
                         nice_warn!("Airlift: {note}");
                         message = format!("{message}; {note}");
@@ -198,14 +211,16 @@ impl Plugin for Airlift {
                 engine.set_settings(settings);
                 engine.process(buffer.as_slice());
                 self.status.publish(&engine.status());
-                let choice = (settings.model, self.params.provider.value().into());
+                let choice: (ModelKind, ProviderChoice) =
+                    (settings.model, self.params.provider.value().into());
                 if choice != self.engine_choice && !self.restart_requested {
                     // A model or provider change means a new session and a new latency: the
                     // host restarts the plugin and `activate` builds them.
                     self.restart_requested = true;
                     context.request_restart();
                     context.execute_background(AirliftTask::ReportRestart {
-                        requested: settings.model,
+                        requested: choice.0,
+                        provider: choice.1,
                     });
                 }
             }

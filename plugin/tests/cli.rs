@@ -188,3 +188,96 @@ fn bad_input_is_one_line_a_failure_and_no_output() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The fixture model's folder.
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures")
+}
+
+fn airlift_with(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_airlift"));
+    command.args(args).env_remove("ORT_DYLIB_PATH");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the airlift binary runs")
+}
+
+#[test]
+fn the_model_runs_when_it_can_and_sbr_with_a_reason_when_it_cannot() {
+    let dir = scratch_dir("models");
+    let input = dir.join("in.wav");
+    write_wav_f32(&input, &music(48_000, 1.0, 2)).unwrap();
+    let render = |out: &str, model: &str, env: &[(&str, &Path)]| {
+        let out = dir.join(out);
+        let run = airlift_with(
+            &[
+                "render",
+                input.to_str().unwrap(),
+                out.to_str().unwrap(),
+                "--cutoff",
+                "6000",
+                "--model",
+                model,
+            ],
+            env,
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        (
+            read_audio(&out).unwrap(),
+            String::from_utf8_lossy(&run.stderr).into_owned(),
+        )
+    };
+    let fixtures = fixtures();
+    let (sbr, _) = render("sbr.wav", "sbr", &[]);
+
+    // ONNX Runtime beside the binary (placed by `cargo xtask test`) and the fixture installed.
+    let (model, log) = render("model.wav", "unet", &[("AIRLIFT_MODEL_DIR", &fixtures)]);
+    assert!(
+        log.contains("model: half_magnitude on ONNX Runtime (CPU)"),
+        "{log}"
+    );
+    assert_ne!(model, sbr);
+
+    // No ONNX Runtime: a one-line reason, and exactly the SBR render.
+    let nowhere = Path::new("/nonexistent/libonnxruntime.so.1.31.1");
+    let (fallback, log) = render(
+        "no_runtime.wav",
+        "unet",
+        &[
+            ("AIRLIFT_MODEL_DIR", &fixtures),
+            ("ORT_DYLIB_PATH", nowhere),
+        ],
+    );
+    assert!(
+        log.contains("ONNX Runtime not found") && log.contains("SBR runs instead"),
+        "{log}"
+    );
+    assert_eq!(fallback, sbr);
+
+    // A broken model file: ONNX Runtime's reason, and SBR.
+    let broken = dir.join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::copy(
+        fixtures.join("half_magnitude.json"),
+        broken.join("half_magnitude.json"),
+    )
+    .unwrap();
+    std::fs::write(broken.join("half_magnitude.onnx"), b"this is not a model").unwrap();
+    let (fallback, log) = render("broken.wav", "unet", &[("AIRLIFT_MODEL_DIR", &broken)]);
+    assert!(
+        log.contains("ONNX Runtime:") && log.contains("SBR runs instead"),
+        "{log}"
+    );
+    assert_eq!(fallback, sbr);
+
+    // No model for the choice at all.
+    let (fallback, log) = render("no_model.wav", "ddsp", &[("AIRLIFT_MODEL_DIR", &broken)]);
+    assert!(log.contains("the DDSP model is not available yet"), "{log}");
+    assert_eq!(fallback, sbr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -19,6 +19,12 @@ import pytest
 import soundfile
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "models/fixtures"
+# No user models unless a test asks for the fixture: the default model choice falls back to SBR
+# whatever this machine has installed. The plugin reads this when it is activated.
+NO_MODELS = Path(os.environ.get("TMPDIR", "/tmp")) / f"airlift-no-models-{os.getpid()}"
+NO_MODELS.mkdir(parents=True, exist_ok=True)
+os.environ["AIRLIFT_MODEL_DIR"] = str(NO_MODELS)
 VST3 = Path(os.environ.get("AIRLIFT_VST3", ROOT / "target/bundled/Airlift.vst3"))
 CLI = Path(os.environ.get("AIRLIFT_CLI", ROOT / "target/debug/airlift"))
 DEMO = ROOT / "assets/demo/mp3_64k.flac"
@@ -37,12 +43,12 @@ def load_plugin():
     return pedalboard.load_plugin(str(VST3))
 
 
-def cli_render(audio, rate, tmp_path, *args):
+def cli_render(audio, rate, tmp_path, *args, env=None):
     """Renders `audio` with the airlift CLI and returns the output as (channels, samples)."""
     source = tmp_path / "in.wav"
     target = tmp_path / "out.wav"
     soundfile.write(source, audio.T, rate, subtype="FLOAT")
-    subprocess.run([str(CLI), "render", str(source), str(target), *args], check=True)
+    subprocess.run([str(CLI), "render", str(source), str(target), *args], check=True, env=env)
     rendered, rendered_rate = soundfile.read(target, dtype="float32", always_2d=True)
     assert rendered_rate == rate
     return rendered.T
@@ -54,7 +60,9 @@ def plugin_render(plugin, audio, rate, buffer_size=1024):
 
 def test_reports_its_latency_and_parameters():
     plugin = load_plugin()
-    assert set(plugin.parameters) == {"cutoff_hz", "auto_cutoff", "model", "mix", "output_gain_db"}
+    assert set(plugin.parameters) == {
+        "cutoff_hz", "auto_cutoff", "model", "mix", "output_gain_db", "execution_provider",
+    }
     assert plugin.reported_latency_samples == 2048
 
 
@@ -147,26 +155,33 @@ def test_non_finite_input_never_reaches_the_output(demo):
     assert np.max(np.abs(output)) < 2.0
 
 
-def run_in_host(script):
-    """Runs `script` in a fresh Python process that has loaded the plugin as `plugin`, and
-    returns that process's stderr, where the plugin logs (nice-plug's default log target)."""
+def run_in_host(script, **env):
+    """Runs `script` in a fresh Python process that has loaded the plugin as `plugin`, with
+    `env` added to its environment, and returns that process's stderr, where the plugin logs
+    (nice-plug's default log target)."""
     prelude = (
         "import numpy as np, pedalboard\n"
         f"plugin = pedalboard.load_plugin({str(VST3)!r})\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", prelude + script],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env={**os.environ, **env},
     )
     return done.stderr
 
 
+# A model or provider change takes effect when the host restarts the plugin (it changes the
+# latency); pedalboard re-activates it when the sample rate changes, which these scripts use.
+REACTIVATE = (
+    "plugin.process(np.zeros((2, 4800), dtype=np.float32), 48000)\n"
+    "plugin.process(np.zeros((2, 4410), dtype=np.float32), 44100)\n"
+)
+
+
 def test_a_model_that_is_not_available_runs_sbr_and_the_log_says_why():
-    log = run_in_host(
-        "plugin.model = 'DDSP'\n"
-        "plugin.process(np.zeros((2, 48000), dtype=np.float32), 48000)\n"
-    )
-    assert "the DDSP model is not available yet; SBR runs instead" in log
+    log = run_in_host("plugin.model = 'DDSP'\n" + REACTIVATE)
+    assert "the DDSP model is not available yet" in log
+    assert "SBR runs instead" in log
 
 
 def test_an_unsupported_sample_rate_passes_audio_and_the_log_says_why():
@@ -180,3 +195,41 @@ def test_an_unsupported_sample_rate_passes_audio_and_the_log_says_why():
     )
     assert "unsupported sample rate 32000 Hz" in log
     assert "audio passes through unchanged" in log
+
+
+def test_the_fixture_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
+    """ONNX Runtime beside the VST3 binary, the fixture from the user model folder; pedalboard
+    renders offline, so the plugin waits for every model frame and equals the CLI."""
+    audio, rate = demo
+    monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(FIXTURES))
+    plugin = load_plugin()
+    plugin.model = "Spectral U-Net"
+    plugin.auto_cutoff = False
+    plugin.cutoff_hz = 8000
+    output = plugin_render(plugin, audio, rate)
+    assert plugin.reported_latency_samples == 2048 + 3 * 512
+    expected = cli_render(
+        audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "unet",
+        env={**os.environ, "AIRLIFT_MODEL_DIR": str(FIXTURES)},
+    )
+    assert np.max(np.abs(output - expected)) < TOLERANCE
+    sbr = cli_render(audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "sbr")
+    assert np.max(np.abs(output - sbr)) > 1e-3
+
+
+def test_without_onnx_runtime_the_plugin_runs_sbr_and_the_log_says_why():
+    log = run_in_host(
+        "plugin.model = 'Spectral U-Net'\n"
+        "plugin.process(np.zeros((2, 48000), dtype=np.float32), 48000)\n"
+        "assert plugin.reported_latency_samples == 2048\n",
+        ORT_DYLIB_PATH="/nonexistent/libonnxruntime.so.1.31.1",
+        AIRLIFT_MODEL_DIR=str(FIXTURES),
+    )
+    assert "ONNX Runtime not found" in log
+    assert "SBR runs instead" in log
+
+
+def test_asking_for_cuda_without_it_runs_on_the_cpu_and_says_so():
+    log = run_in_host("plugin.execution_provider = 'CUDA'\n" + REACTIVATE, AIRLIFT_MODEL_DIR=str(FIXTURES))
+    assert "CUDA unavailable" in log
+    assert "running on the CPU" in log

@@ -4,6 +4,7 @@
 
 pub mod clap_host;
 pub mod filters;
+pub mod fixture;
 pub mod render;
 pub mod signals;
 

@@ -21,6 +21,12 @@ fn bundle_path() -> PathBuf {
     static PINNED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     PINNED
         .get_or_init(|| {
+            // No user models here: the default model choice must fall back to SBR whatever the
+            // machine has installed (the model path has its own test process).
+            let empty =
+                std::env::temp_dir().join(format!("airlift-no-models-{}", std::process::id()));
+            std::fs::create_dir_all(&empty).unwrap();
+            std::env::set_var("AIRLIFT_MODEL_DIR", &empty);
             let path = locate_bundle();
             airlift_tests::clap_host::pin_library(&path).unwrap();
             path
@@ -131,7 +137,14 @@ fn the_bundle_describes_itself() {
     let names: Vec<String> = host.params().into_iter().map(|p| p.name).collect();
     assert_eq!(
         names,
-        ["Cutoff", "Auto Cutoff", "Model", "Mix", "Output Gain"]
+        [
+            "Cutoff",
+            "Auto Cutoff",
+            "Model",
+            "Mix",
+            "Output Gain",
+            "Execution Provider"
+        ]
     );
 }
 

@@ -440,6 +440,10 @@ fn bench_command(seconds: f64) -> Result<(), String> {
         );
     }
 
+    for kind in [ModelKind::SpectralUnet, ModelKind::Ddsp] {
+        bench_model(kind, seconds)?;
+    }
+
     let audio = bench_signal(44_100, seconds, 2);
     let dir = std::env::temp_dir().join(format!("airlift-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -458,6 +462,102 @@ fn bench_command(seconds: f64) -> Result<(), String> {
         seconds / elapsed,
         elapsed,
         seconds
+    );
+    Ok(())
+}
+
+/// Per model: `session.run` time per frame (p50, p99, max) at 48 kHz stereo, the real-time
+/// factor of the whole engine with the worker (offline, so every frame is generated), and the
+/// worker's own time per frame beyond `session.run`.
+fn bench_model(kind: ModelKind, seconds: f64) -> Result<(), String> {
+    let rate = 48_000u32;
+    let layout = StftLayout::for_sample_rate(rate as f32);
+    let source = match airlift::inference::registry::find_model(kind) {
+        Ok(source) => source,
+        Err(reason) => {
+            println!(
+                "| {} | 48.0 kHz | 2 | not measured: {reason} |",
+                kind.display_name()
+            );
+            return Ok(());
+        }
+    };
+    let name = source.manifest.name.clone();
+    let session = SessionSettings {
+        provider: ProviderChoice::Cpu,
+        ..SessionSettings::default()
+    };
+    let mut model = airlift::inference::model::LoadedModel::load(
+        &source.bytes,
+        source.manifest.clone(),
+        &layout,
+        session,
+    )
+    .map_err(|e| e.to_string())?;
+    let bins = layout.num_bins();
+    let frames = source.manifest.frames();
+    let input: Vec<f32> = (0..2 * frames * bins)
+        .map(|i| -3.0 + ((i * 7919) % 1000) as f32 / 500.0)
+        .collect();
+    let mut output = vec![0.0; 2 * bins];
+    let mut times: Vec<f64> = (0..2000)
+        .map(|_| {
+            let start = Instant::now();
+            let _ = model.run(&input, 2, bins, &mut output);
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    println!(
+        "| {name} ({}): session.run per frame, 2 channels | 48.0 kHz | 2 | p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs |",
+        kind.display_name(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+
+    let audio = bench_signal(rate, seconds, 2);
+    let settings = EngineSettings {
+        cutoff: CutoffMode::Manual(11_000.0),
+        model: kind,
+        ..EngineSettings::default()
+    };
+    let link = start_model(kind, layout, 2, session, WorkerOptions::default())?;
+    let mut engine = Engine::with_worker(
+        rate as f32,
+        2,
+        settings,
+        Some((kind, link)),
+        ProcessingMode::Offline,
+    )
+    .map_err(|e| e.to_string())?;
+    let timings = engine.worker_timings().ok_or("no worker")?;
+    let mut block = vec![vec![0.0f32; 512]; 2];
+    let start = Instant::now();
+    for offset in (0..audio.len()).step_by(512) {
+        let n = 512.min(audio.len() - offset);
+        for (buffer, input) in block.iter_mut().zip(&audio.channels) {
+            buffer[..n].copy_from_slice(&input[offset..offset + n]);
+        }
+        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
+        engine.process(&mut slices);
+    }
+    let rtf = start.elapsed().as_secs_f64() / seconds;
+    use std::sync::atomic::Ordering::Relaxed;
+    let generated = timings.frames.load(Relaxed).max(1) as f64;
+    let overhead_us = (timings.handle_nanos.load(Relaxed) as f64
+        - timings.run_nanos.load(Relaxed) as f64)
+        / generated
+        / 1e3;
+    println!(
+        "| {name} ({}): engine + worker real-time factor (offline, 512-sample blocks) | 48.0 kHz | 2 | {rtf:.4} ({:.2} % of a core) |",
+        kind.display_name(),
+        rtf * 100.0
+    );
+    println!(
+        "| {name} ({}): worker time per frame beyond session.run | 48.0 kHz | 2 | {overhead_us:.0} µs |",
+        kind.display_name()
     );
     Ok(())
 }

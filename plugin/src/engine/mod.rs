@@ -294,6 +294,13 @@ impl Engine {
         }
     }
 
+    /// The inference worker's timings, when a model runs.
+    pub fn worker_timings(
+        &self,
+    ) -> Option<std::sync::Arc<crate::inference::worker::WorkerTimings>> {
+        self.worker.as_ref().map(|w| w.timings.clone())
+    }
+
     /// The band-limit detector, for inspection (its long-term spectrum).
     pub fn detector(&self) -> &CutoffDetector {
         &self.detector

@@ -9,10 +9,10 @@
 //! its log-magnitudes into a correction with the phase of the band copied up, exactly as SBR
 //! would place it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use realfft::num_complex::Complex;
 use rtrb::{Consumer, Producer, RingBuffer};
@@ -33,6 +33,18 @@ const IDLE_SLEEP: Duration = Duration::from_micros(200);
 pub struct WorkerOptions {
     /// Extra time the worker spends on every frame, to force late frames in tests.
     pub injected_delay: Duration,
+}
+
+/// Where the worker's time goes, for benchmarks: updated by the worker, read by anyone.
+#[derive(Debug, Default)]
+pub struct WorkerTimings {
+    /// Frames generated.
+    pub frames: AtomicU64,
+    /// Nanoseconds spent inside `session.run`.
+    pub run_nanos: AtomicU64,
+    /// Nanoseconds from taking a request to having its result ready (features, run,
+    /// synthesis), not counting waits for ring space or injected delays.
+    pub handle_nanos: AtomicU64,
 }
 
 /// Sizes of the records for a layout and channel count.
@@ -74,6 +86,8 @@ pub struct WorkerLink {
     pub provider_note: Option<String>,
     /// Name of the model, for the status.
     pub model_name: String,
+    /// Where the worker's time goes.
+    pub timings: Arc<WorkerTimings>,
 }
 
 impl WorkerLink {
@@ -96,6 +110,7 @@ impl WorkerLink {
         let provider = model.provider;
         let provider_note = model.provider_note.clone();
         let model_name = model.manifest.name.clone();
+        let timings = Arc::new(WorkerTimings::default());
         let mut worker = Worker::new(
             model,
             layout,
@@ -104,6 +119,7 @@ impl WorkerLink {
             worker_results,
             options,
         );
+        worker.timings = timings.clone();
         let (thread_alive, thread_stop) = (alive.clone(), stop.clone());
         let thread = std::thread::Builder::new()
             .name("airlift-inference".into())
@@ -122,6 +138,7 @@ impl WorkerLink {
             provider,
             provider_note,
             model_name,
+            timings,
         })
     }
 
@@ -248,6 +265,8 @@ struct Worker {
     band_active: bool,
     /// The result record being built.
     record: Vec<f32>,
+    /// Where the time goes.
+    timings: Arc<WorkerTimings>,
 }
 
 impl Worker {
@@ -274,6 +293,7 @@ impl Worker {
             band_cutoff_hz: None,
             band_active: false,
             record: vec![0.0; records.len()],
+            timings: Arc::default(),
             model,
             layout,
             records,
@@ -290,11 +310,17 @@ impl Worker {
                 std::thread::sleep(IDLE_SLEEP);
                 continue;
             };
+            let started = Instant::now();
             let (first, second) = chunk.as_slices();
             self.record[..first.len()].copy_from_slice(first);
             self.record[first.len()..].copy_from_slice(second);
             chunk.commit_all();
             if let Some(result_index) = self.take_frame() {
+                let handled = started.elapsed().as_nanos() as u64;
+                self.timings
+                    .handle_nanos
+                    .fetch_add(handled, Ordering::Relaxed);
+                self.timings.frames.fetch_add(1, Ordering::Relaxed);
                 if !self.options.injected_delay.is_zero() {
                     std::thread::sleep(self.options.injected_delay);
                 }

@@ -1,0 +1,321 @@
+//! The neural path with the fixture model (`models/fixtures/half_magnitude.onnx`, which halves
+//! every generated bin and keeps its phase): parity with its Python reference, manifest checks
+//! that name the field, exact application at the reported latency, offline equal to an
+//! unhurried real-time run, forced dropouts, and two engines at once.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use airlift::dsp::stft::StftLayout;
+use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode};
+use airlift::inference::manifest::ModelManifest;
+use airlift::inference::model::{LoadedModel, SessionSettings};
+use airlift::inference::start_model;
+use airlift::inference::worker::WorkerOptions;
+use airlift_tests::fixture::{error_db, expected_output, CUTOFF_HZ};
+use airlift_tests::render::{stream, VARYING_BLOCKS};
+use airlift_tests::signals::music_like_stereo;
+use airlift_tests::workspace_root;
+
+/// Points ONNX Runtime and the model folder at the ones `cargo xtask test` prepared, once,
+/// before anything in this process loads the runtime.
+fn setup() -> PathBuf {
+    static FIXTURES: OnceLock<PathBuf> = OnceLock::new();
+    FIXTURES
+        .get_or_init(|| {
+            let root = workspace_root();
+            let library = root.join("target/onnxruntime/cpu/libonnxruntime.so.1.31.1");
+            assert!(
+                library.exists(),
+                "{} is missing: run `cargo xtask test`",
+                library.display()
+            );
+            let fixtures = root.join("models/fixtures");
+            // SAFETY (edition 2021: safe): set once, before any thread reads them.
+            std::env::set_var("ORT_DYLIB_PATH", &library);
+            std::env::set_var("AIRLIFT_MODEL_DIR", &fixtures);
+            fixtures
+        })
+        .clone()
+}
+
+fn settings() -> EngineSettings {
+    EngineSettings {
+        cutoff: CutoffMode::Manual(CUTOFF_HZ),
+        model: ModelKind::SpectralUnet,
+        mix: 1.0,
+        output_gain_db: 0.0,
+    }
+}
+
+fn fixture_engine(
+    rate: u32,
+    channels: usize,
+    mode: ProcessingMode,
+    options: WorkerOptions,
+) -> Engine {
+    setup();
+    let layout = StftLayout::for_sample_rate(rate as f32);
+    let link = start_model(
+        ModelKind::SpectralUnet,
+        layout,
+        channels,
+        SessionSettings::default(),
+        options,
+    )
+    .expect("the fixture model starts");
+    Engine::with_worker(
+        rate as f32,
+        channels,
+        settings(),
+        Some((ModelKind::SpectralUnet, link)),
+        mode,
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_fixture_matches_its_python_reference() {
+    let fixtures = setup();
+    let manifest = ModelManifest::from_json(
+        &std::fs::read_to_string(fixtures.join("half_magnitude.json")).unwrap(),
+    )
+    .unwrap();
+    let bytes = std::fs::read(fixtures.join("half_magnitude.onnx")).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("half_magnitude.reference.json")).unwrap(),
+    )
+    .unwrap();
+    let floats = |key: &str| -> Vec<f32> {
+        reference[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect()
+    };
+    let shape: Vec<usize> = reference["log_mag_shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let (batch, bins) = (shape[0], shape[2]);
+    let mut model = LoadedModel::load(
+        &bytes,
+        manifest,
+        &StftLayout::for_sample_rate(48_000.0),
+        SessionSettings::default(),
+    )
+    .unwrap();
+    let mut output = vec![0.0; batch * bins];
+    model
+        .run(&floats("log_mag"), batch, bins, &mut output)
+        .unwrap();
+    for (a, b) in output.iter().zip(floats("high_log_mag")) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    assert_eq!(model.provider, "CPU");
+}
+
+#[test]
+fn a_manifest_that_does_not_fit_names_the_field() {
+    let fixtures = setup();
+    let text = std::fs::read_to_string(fixtures.join("half_magnitude.json")).unwrap();
+    let bytes = std::fs::read(fixtures.join("half_magnitude.onnx")).unwrap();
+    let layout = StftLayout::for_sample_rate(48_000.0);
+    type Change = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, Change); 5] = [
+        (
+            "inputs.log_mag.shape",
+            Box::new(|m| m["context_frames"] = 5.into()),
+        ),
+        (
+            "field `inputs`: expected a tensor named log_mag",
+            Box::new(|m| m["inputs"][0]["name"] = "spectrum".into()),
+        ),
+        (
+            "sample_rates_hz",
+            Box::new(|m| m["sample_rates_hz"] = serde_json::json!([22050])),
+        ),
+        ("hop_fraction", Box::new(|m| m["hop_fraction"] = 0.5.into())),
+        ("slot", Box::new(|m| m["slot"] = "sbr".into())),
+    ];
+    for (field, change) in cases {
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        change(&mut value);
+        let manifest: ModelManifest = serde_json::from_value(value).unwrap();
+        let error = LoadedModel::load(&bytes, manifest, &layout, SessionSettings::default())
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains(field), "{field}: {error}");
+    }
+    // A broken model file is an ONNX Runtime error, not a crash.
+    let manifest = ModelManifest::from_json(&text).unwrap();
+    let error = LoadedModel::load(
+        b"not a model",
+        manifest,
+        &layout,
+        SessionSettings::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(error.to_string().starts_with("ONNX Runtime:"), "{error}");
+}
+
+#[test]
+fn the_engine_applies_exactly_the_fixture_at_the_reported_latency() {
+    for rate in [44_100u32, 96_000] {
+        let input = music_like_stereo(rate, 2.5, 31);
+        for blocks in [&[64usize][..], &[1024], &VARYING_BLOCKS] {
+            let mut engine =
+                fixture_engine(rate, 2, ProcessingMode::Offline, WorkerOptions::default());
+            let layout = StftLayout::for_sample_rate(rate as f32);
+            let latency = engine.latency_samples() as usize;
+            // Window + look-ahead (1 frame) + slack (2 frames).
+            assert_eq!(latency, layout.fft_size + 3 * layout.hop_size);
+            let output = stream(&mut engine, &input, blocks);
+            let status = engine.status();
+            assert_eq!(status.active_model, ModelKind::SpectralUnet);
+            assert_eq!(status.dropouts, 0);
+            assert!(status.model_frames > 0);
+            for (out, inp) in output.iter().zip(&input) {
+                let error = error_db(out, &expected_output(inp, rate), latency);
+                assert!(
+                    error < -60.0,
+                    "rate {rate}, blocks {blocks:?}: error {error:.1} dB"
+                );
+                eprintln!("rate {rate}, blocks {blocks:?}: error {error:.1} dB");
+                // One hop early or late would be far off.
+                let early = error_db(out, &expected_output(inp, rate), latency - layout.hop_size);
+                assert!(early > -20.0, "misalignment went unnoticed ({early:.1} dB)");
+            }
+        }
+    }
+}
+
+#[test]
+fn offline_equals_an_unhurried_real_time_run() {
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 1.5, 32);
+    let mut offline = fixture_engine(rate, 2, ProcessingMode::Offline, WorkerOptions::default());
+    let expected = stream(&mut offline, &input, &[512]);
+
+    let mut realtime = fixture_engine(rate, 2, ProcessingMode::Realtime, WorkerOptions::default());
+    let mut output = input.clone();
+    for start in (0..input[0].len()).step_by(512) {
+        let end = (start + 512).min(input[0].len());
+        let (left, right) = output.split_at_mut(1);
+        realtime.process(&mut [&mut left[0][start..end], &mut right[0][start..end]]);
+        // Unhurried: give the worker far more time than a hop.
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    assert_eq!(realtime.status().dropouts, 0);
+    assert!(output == expected);
+}
+
+#[test]
+fn late_frames_fall_back_to_sbr_without_clicks_and_offline_still_waits() {
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 2.0, 33);
+    let slow = WorkerOptions {
+        injected_delay: Duration::from_millis(40),
+    };
+
+    // Real time, fed far faster than the worker can answer: dropouts, but clean audio.
+    let mut realtime = fixture_engine(rate, 2, ProcessingMode::Realtime, slow);
+    let output = stream(&mut realtime, &input, &[512]);
+    let status = realtime.status();
+    assert!(status.dropouts > 10, "{status:?}");
+    assert!(output.iter().flatten().all(|y| y.is_finite()));
+    let (sbr, _) = airlift_tests::render::render(
+        rate,
+        &input,
+        EngineSettings {
+            model: ModelKind::Sbr,
+            ..settings()
+        },
+        &[512],
+    );
+    let max_step = |signal: &[Vec<f32>]| {
+        signal
+            .iter()
+            .flat_map(|c| c.windows(2).map(|w| (w[1] - w[0]).abs()))
+            .fold(0.0f32, f32::max)
+    };
+    assert!(
+        max_step(&output) <= 1.25 * max_step(&sbr),
+        "{} vs {}",
+        max_step(&output),
+        max_step(&sbr)
+    );
+
+    // Offline with a slow worker: it waits, so the result is the unhurried one exactly.
+    let slightly_slow = WorkerOptions {
+        injected_delay: Duration::from_millis(2),
+    };
+    let mut offline = fixture_engine(rate, 2, ProcessingMode::Offline, slightly_slow);
+    let waited = stream(&mut offline, &input, &[512]);
+    let mut reference = fixture_engine(rate, 2, ProcessingMode::Offline, WorkerOptions::default());
+    let unhurried = stream(&mut reference, &input, &[512]);
+    assert_eq!(offline.status().dropouts, 0);
+    assert!(waited == unhurried);
+}
+
+#[test]
+fn two_engines_at_once_match_each_alone() {
+    let rate = 44_100;
+    let inputs = [
+        music_like_stereo(rate, 1.5, 34),
+        music_like_stereo(rate, 1.5, 35),
+    ];
+    let alone: Vec<Vec<Vec<f32>>> = inputs
+        .iter()
+        .map(|input| {
+            stream(
+                &mut fixture_engine(rate, 2, ProcessingMode::Offline, WorkerOptions::default()),
+                input,
+                &[256],
+            )
+        })
+        .collect();
+    let together: Vec<Vec<Vec<f32>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .iter()
+            .map(|input| {
+                scope.spawn(move || {
+                    stream(
+                        &mut fixture_engine(
+                            rate,
+                            2,
+                            ProcessingMode::Offline,
+                            WorkerOptions::default(),
+                        ),
+                        input,
+                        &[256],
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(alone == together);
+}
+
+#[test]
+fn processing_with_a_model_never_allocates() {
+    #[global_allocator]
+    static ALLOCATOR: nice_assert_no_alloc::AllocDisabler = nice_assert_no_alloc::AllocDisabler;
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 1.0, 36);
+    let mut engine = fixture_engine(rate, 2, ProcessingMode::Realtime, WorkerOptions::default());
+    let mut output = input.clone();
+    for start in (0..input[0].len()).step_by(333) {
+        let end = (start + 333).min(input[0].len());
+        let (left, right) = output.split_at_mut(1);
+        let mut block = [&mut left[0][start..end], &mut right[0][start..end]];
+        nice_assert_no_alloc::assert_no_alloc(|| engine.process(&mut block));
+    }
+    assert!(engine.status().model_frames + engine.status().dropouts > 0);
+}
