@@ -259,6 +259,21 @@ fn the_model_runs_when_it_can_and_sbr_with_a_reason_when_it_cannot() {
     );
     assert_eq!(fallback, sbr);
 
+    // A library that is not ONNX Runtime.
+    let not_ort = Path::new("/lib/x86_64-linux-gnu/libm.so.6");
+    if not_ort.exists() {
+        let (fallback, log) = render(
+            "not_ort.wav",
+            "unet",
+            &[
+                ("AIRLIFT_MODEL_DIR", &fixtures),
+                ("ORT_DYLIB_PATH", not_ort),
+            ],
+        );
+        assert!(log.contains("does not export `OrtGetApiBase`"), "{log}");
+        assert_eq!(fallback, sbr);
+    }
+
     // A broken model file: ONNX Runtime's reason, and SBR.
     let broken = dir.join("broken");
     std::fs::create_dir_all(&broken).unwrap();

@@ -43,6 +43,63 @@ fn model_value(model: ModelKind) -> f64 {
     ModelKind::ALL.iter().position(|&m| m == model).unwrap() as f64
 }
 
+/// Runs `input` through a fresh plugin instance with the fixture at a manual cutoff, in real
+/// time but unhurried, and returns its output and reported latency.
+fn render_with_fixture(input: &[Vec<f32>], rate: u32) -> (Vec<Vec<f32>>, usize) {
+    let mut host = ClapPluginHost::load(&bundle()).unwrap();
+    let id = |host: &mut ClapPluginHost, name: &str| -> ClapId { host.param_id(name).unwrap() };
+    let (auto, cutoff, model) = (
+        id(&mut host, "Auto Cutoff"),
+        id(&mut host, "Cutoff"),
+        id(&mut host, "Model"),
+    );
+    let cutoff_value = AirliftParams::default()
+        .cutoff_hz
+        .preview_normalized(CUTOFF_HZ) as f64;
+    host.flush_params(&[
+        (auto, 0.0),
+        (cutoff, cutoff_value),
+        (model, model_value(ModelKind::SpectralUnet)),
+    ])
+    .unwrap();
+    host.activate(rate as f64, 1, 512).unwrap();
+    let latency = host.latency_samples().unwrap() as usize;
+    let len = input[0].len();
+    let mut output = vec![vec![0.0f32; len]; 2];
+    for start in (0..len).step_by(512) {
+        let end = (start + 512).min(len);
+        let inputs = [&input[0][start..end], &input[1][start..end]];
+        let (left, right) = output.split_at_mut(1);
+        let mut outputs = [&mut left[0][start..end], &mut right[0][start..end]];
+        host.process(&inputs, &mut outputs, &[]).unwrap();
+        std::thread::sleep(Duration::from_millis(12));
+    }
+    (output, latency)
+}
+
+#[test]
+fn two_plugin_instances_at_once_match_each_alone() {
+    let rate = 48_000u32;
+    let inputs = [
+        music_like_stereo(rate, 1.0, 42),
+        music_like_stereo(rate, 1.0, 43),
+    ];
+    let together: Vec<Vec<Vec<f32>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .iter()
+            .map(|input| scope.spawn(move || render_with_fixture(input, rate).0))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (input, output) in inputs.iter().zip(&together) {
+        let (alone, latency) = render_with_fixture(input, rate);
+        assert!(alone == *output);
+        for (out, inp) in output.iter().zip(input) {
+            assert!(error_db(out, &expected_output(inp, rate), latency) < -60.0);
+        }
+    }
+}
+
 #[test]
 fn the_fixture_runs_in_the_plugin_at_the_reported_latency() {
     let rate = 48_000u32;

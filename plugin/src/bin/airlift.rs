@@ -62,6 +62,9 @@ enum Command {
         /// Where a neural model runs: auto, cpu or cuda.
         #[arg(long, default_value = "auto", value_parser = parse_provider)]
         provider: ProviderChoice,
+        /// Threads ONNX Runtime may use inside one operator.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: u16,
     },
     /// Print the band limit of IN, as the plugin's auto cutoff would settle on it.
     Detect {
@@ -140,6 +143,7 @@ fn main() -> ExitCode {
             mix,
             gain_db,
             provider,
+            threads,
         } => {
             let settings = EngineSettings {
                 cutoff: cutoff.map_or(CutoffMode::Auto, CutoffMode::Manual),
@@ -147,7 +151,11 @@ fn main() -> ExitCode {
                 mix,
                 output_gain_db: gain_db,
             };
-            render_command(&input, &output, settings, provider)
+            let session = SessionSettings {
+                provider,
+                intra_threads: threads as usize,
+            };
+            render_command(&input, &output, settings, session)
         }
         Command::Detect { input } => detect_command(&input),
         Command::Eval {
@@ -184,7 +192,7 @@ fn read_input(path: &Path) -> Result<AudioData, String> {
 fn make_engine(
     audio: &AudioData,
     settings: EngineSettings,
-    provider: ProviderChoice,
+    session: SessionSettings,
 ) -> Result<Engine, String> {
     let rate = audio.sample_rate_hz as f32;
     let channels = audio.channels.len();
@@ -193,10 +201,6 @@ fn make_engine(
     let worker = if settings.model == ModelKind::Sbr {
         None
     } else {
-        let session = SessionSettings {
-            provider,
-            ..SessionSettings::default()
-        };
         let layout = StftLayout::for_sample_rate(rate);
         match start_model(
             settings.model,
@@ -278,10 +282,10 @@ fn render_command(
     input: &Path,
     output: &Path,
     settings: EngineSettings,
-    provider: ProviderChoice,
+    session: SessionSettings,
 ) -> Result<(), String> {
     let audio = read_input(input)?;
-    let engine = make_engine(&audio, settings, provider)?;
+    let engine = make_engine(&audio, settings, session)?;
     let seconds = audio.len() as f64 / audio.sample_rate_hz as f64;
     let progress = if seconds >= PROGRESS_MIN_SECONDS {
         let bar = ProgressBar::new(audio.len() as u64);
@@ -316,7 +320,7 @@ fn detect_command(input: &Path) -> Result<(), String> {
         mix: 0.0,
         ..EngineSettings::default()
     };
-    let engine = make_engine(&audio, settings, ProviderChoice::Cpu)?;
+    let engine = make_engine(&audio, settings, SessionSettings::default())?;
     let (_, engine) = render(&audio, engine, &ProgressBar::hidden())?;
     match engine.detection() {
         Detection::BandLimit { cutoff_hz } => println!("band limit: {cutoff_hz:.0} Hz"),
@@ -452,7 +456,11 @@ fn bench_command(seconds: f64) -> Result<(), String> {
     write_wav_f32(&input, &audio).map_err(|e| e.to_string())?;
     let start = Instant::now();
     let decoded = read_input(&input)?;
-    let engine = make_engine(&decoded, EngineSettings::default(), ProviderChoice::Cpu)?;
+    let engine = make_engine(
+        &decoded,
+        EngineSettings::default(),
+        SessionSettings::default(),
+    )?;
     let (rendered, _) = render(&decoded, engine, &ProgressBar::hidden())?;
     write_wav_f32(&output, &rendered).map_err(|e| e.to_string())?;
     let elapsed = start.elapsed().as_secs_f64();
