@@ -150,10 +150,7 @@ impl Plugin for Airlift {
                         ProcessingMode::Offline => "offline: waits for every frame",
                         ProcessingMode::Realtime => "real time",
                     };
-                    message = format!(
-                        "{} on ONNX Runtime ({}, {mode_name})",
-                        link.model_name, link.provider
-                    );
+                    message = format!("{}, {mode_name}", link.summary());
                     if let Some(note) = &link.provider_note {
                         nice_warn!("Airlift: {note}");
                         message = format!("{message}; {note}");

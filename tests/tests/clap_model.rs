@@ -44,8 +44,9 @@ fn model_value(model: ModelKind) -> f64 {
 }
 
 /// Runs `input` through a fresh plugin instance with the fixture at a manual cutoff, in real
-/// time but unhurried, and returns its output and reported latency.
-fn render_with_fixture(input: &[Vec<f32>], rate: u32) -> (Vec<Vec<f32>>, usize) {
+/// time but unhurried (each block gets far more wall time than it lasts), and returns its
+/// output, its reported latency and the still active instance.
+fn render_with_fixture(input: &[Vec<f32>], rate: u32) -> (Vec<Vec<f32>>, usize, ClapPluginHost) {
     let mut host = ClapPluginHost::load(&bundle()).unwrap();
     let id = |host: &mut ClapPluginHost, name: &str| -> ClapId { host.param_id(name).unwrap() };
     let (auto, cutoff, model) = (
@@ -74,7 +75,7 @@ fn render_with_fixture(input: &[Vec<f32>], rate: u32) -> (Vec<Vec<f32>>, usize) 
         host.process(&inputs, &mut outputs, &[]).unwrap();
         std::thread::sleep(Duration::from_millis(12));
     }
-    (output, latency)
+    (output, latency, host)
 }
 
 #[test]
@@ -92,7 +93,7 @@ fn two_plugin_instances_at_once_match_each_alone() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for (input, output) in inputs.iter().zip(&together) {
-        let (alone, latency) = render_with_fixture(input, rate);
+        let (alone, latency, _) = render_with_fixture(input, rate);
         assert!(alone == *output);
         for (out, inp) in output.iter().zip(input) {
             assert!(error_db(out, &expected_output(inp, rate), latency) < -60.0);
@@ -103,44 +104,15 @@ fn two_plugin_instances_at_once_match_each_alone() {
 #[test]
 fn the_fixture_runs_in_the_plugin_at_the_reported_latency() {
     let rate = 48_000u32;
-    let mut host = ClapPluginHost::load(&bundle()).unwrap();
-    let id = |host: &mut ClapPluginHost, name: &str| -> ClapId { host.param_id(name).unwrap() };
-    let (auto, cutoff, model) = (
-        id(&mut host, "Auto Cutoff"),
-        id(&mut host, "Cutoff"),
-        id(&mut host, "Model"),
-    );
-    let cutoff_value = AirliftParams::default()
-        .cutoff_hz
-        .preview_normalized(CUTOFF_HZ) as f64;
-    host.flush_params(&[
-        (auto, 0.0),
-        (cutoff, cutoff_value),
-        (model, model_value(ModelKind::SpectralUnet)),
-    ])
-    .unwrap();
-    host.activate(rate as f64, 1, 512).unwrap();
     let layout = StftLayout::for_sample_rate(rate as f32);
-    let latency = host.latency_samples().unwrap() as usize;
-    assert_eq!(latency, layout.fft_size + 3 * layout.hop_size);
-
-    // Real time, unhurried: each block gets far more wall time than it lasts.
     let input = music_like_stereo(rate, 2.0, 41);
-    let len = input[0].len();
-    let mut output = vec![vec![0.0f32; len]; 2];
-    for start in (0..len).step_by(512) {
-        let end = (start + 512).min(len);
-        let inputs = [&input[0][start..end], &input[1][start..end]];
-        let (left, right) = output.split_at_mut(1);
-        let mut outputs = [&mut left[0][start..end], &mut right[0][start..end]];
-        host.process(&inputs, &mut outputs, &[]).unwrap();
-        std::thread::sleep(Duration::from_millis(12));
-    }
-    // Cutoff glide: the plugin's 8 kHz is the parameter's nearest step.
+    let (output, latency, mut host) = render_with_fixture(&input, rate);
+    assert_eq!(latency, layout.fft_size + 3 * layout.hop_size);
     for (out, inp) in output.iter().zip(&input) {
         let error = error_db(out, &expected_output(inp, rate), latency);
         assert!(error < -60.0, "error {error:.1} dB");
     }
+    let model = host.param_id("Model").unwrap();
 
     // Choosing another model asks the host for a restart; after it, SBR runs with its latency.
     let _ = host.take_host_requests();

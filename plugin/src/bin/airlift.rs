@@ -213,10 +213,7 @@ fn make_engine(
                 if let Some(note) = &link.provider_note {
                     eprintln!("note: {note}");
                 }
-                eprintln!(
-                    "model: {} on ONNX Runtime ({})",
-                    link.model_name, link.provider
-                );
+                eprintln!("model: {}", link.summary());
                 Some((settings.model, link))
             }
             Err(reason) => {
@@ -408,6 +405,22 @@ fn bench_signal(sample_rate_hz: u32, seconds: f64, channels: usize) -> AudioData
     }
 }
 
+/// Streams `audio` through `engine` in 512-sample blocks, as a host would, and returns the
+/// seconds it took.
+fn time_blocks(engine: &mut Engine, audio: &AudioData) -> f64 {
+    let mut block = vec![vec![0.0f32; 512]; audio.channels.len()];
+    let start = Instant::now();
+    for offset in (0..audio.len()).step_by(512) {
+        let n = 512.min(audio.len() - offset);
+        for (buffer, input) in block.iter_mut().zip(&audio.channels) {
+            buffer[..n].copy_from_slice(&input[offset..offset + n]);
+        }
+        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
+        engine.process(&mut slices);
+    }
+    start.elapsed().as_secs_f64()
+}
+
 fn bench_command(seconds: f64) -> Result<(), String> {
     println!("| measurement | sample rate | channels | result |");
     println!("|---|---|---|---|");
@@ -421,18 +434,8 @@ fn bench_command(seconds: f64) -> Result<(), String> {
         let mut engine =
             Engine::new(sample_rate_hz as f32, 2, settings).map_err(|e| e.to_string())?;
         let mut timings = Vec::new();
-        let mut block = vec![vec![0.0f32; 512]; 2];
         for _ in 0..5 {
-            let start = Instant::now();
-            for offset in (0..audio.len()).step_by(512) {
-                let n = 512.min(audio.len() - offset);
-                for (buffer, input) in block.iter_mut().zip(&audio.channels) {
-                    buffer[..n].copy_from_slice(&input[offset..offset + n]);
-                }
-                let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
-                engine.process(&mut slices);
-            }
-            timings.push(start.elapsed().as_secs_f64());
+            timings.push(time_blocks(&mut engine, &audio));
         }
         timings.sort_by(f64::total_cmp);
         let rtf = timings[timings.len() / 2] / seconds;
@@ -541,17 +544,7 @@ fn bench_model(kind: ModelKind, seconds: f64) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let timings = engine.worker_timings().ok_or("no worker")?;
-    let mut block = vec![vec![0.0f32; 512]; 2];
-    let start = Instant::now();
-    for offset in (0..audio.len()).step_by(512) {
-        let n = 512.min(audio.len() - offset);
-        for (buffer, input) in block.iter_mut().zip(&audio.channels) {
-            buffer[..n].copy_from_slice(&input[offset..offset + n]);
-        }
-        let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..n]).collect();
-        engine.process(&mut slices);
-    }
-    let rtf = start.elapsed().as_secs_f64() / seconds;
+    let rtf = time_blocks(&mut engine, &audio) / seconds;
     use std::sync::atomic::Ordering::Relaxed;
     let generated = timings.frames.load(Relaxed).max(1) as f64;
     let overhead_us = (timings.handle_nanos.load(Relaxed) as f64

@@ -142,6 +142,11 @@ impl WorkerLink {
         })
     }
 
+    /// The model and where it runs, for the log and the status line.
+    pub fn summary(&self) -> String {
+        format!("{} on ONNX Runtime ({})", self.model_name, self.provider)
+    }
+
     /// Whether the worker thread still runs.
     pub fn is_alive(&self) -> bool {
         self.alive.load(Ordering::Acquire)
