@@ -5,6 +5,7 @@
 
 pub mod audio_file;
 pub mod dsp;
+pub mod editor;
 pub mod engine;
 pub mod inference;
 pub mod metrics;
@@ -14,9 +15,12 @@ use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
 
+use editor::spectrum::{spectrum_channel, SpectrumReader, SpectrumTap};
+use editor::view::EditorModel;
 use engine::{Engine, ModelKind, ProcessingMode, SharedStatus};
 use inference::model::{ProviderChoice, SessionSettings};
 use inference::worker::WorkerOptions;
+use nice_plug_egui::EguiEditorState;
 use params::AirliftParams;
 
 /// Work the audio thread hands to a background thread, so that it never logs itself.
@@ -48,10 +52,17 @@ pub struct Airlift {
     engine_choice: (ModelKind, ProviderChoice),
     /// Whether a restart has been asked for since the last activation.
     restart_requested: bool,
+    /// The editor's size and whether it is open (an atomic the audio thread may read).
+    editor_state: Arc<EguiEditorState>,
+    /// The audio thread's end of the live spectra.
+    spectrum_tap: SpectrumTap,
+    /// The editor's end of the live spectra (locked on the GUI thread only).
+    spectrum_reader: Arc<Mutex<SpectrumReader>>,
 }
 
 impl Default for Airlift {
     fn default() -> Self {
+        let (spectrum_tap, spectrum_reader) = spectrum_channel();
         Self {
             params: Arc::new(AirliftParams::default()),
             engine: None,
@@ -59,6 +70,9 @@ impl Default for Airlift {
             status_message: Arc::new(Mutex::new(String::new())),
             engine_choice: (ModelKind::Sbr, ProviderChoice::Auto),
             restart_requested: false,
+            editor_state: editor::default_state(),
+            spectrum_tap,
+            spectrum_reader: Arc::new(Mutex::new(spectrum_reader)),
         }
     }
 }
@@ -85,10 +99,22 @@ impl Plugin for Airlift {
 
     type SysExMessage = ();
     type BackgroundTask = AirliftTask;
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::AirliftEditor>;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.editor_state.clone(),
+            EditorModel {
+                params: self.params.clone(),
+                status: self.status.clone(),
+                status_message: self.status_message.clone(),
+                spectrum: self.spectrum_reader.clone(),
+            },
+        )
     }
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
@@ -169,6 +195,7 @@ impl Plugin for Airlift {
             Ok(engine) => {
                 context.set_latency_samples(engine.latency_samples());
                 self.status.publish(&engine.status());
+                self.spectrum_tap.configure(&engine.layout());
                 self.engine = Some(engine);
             }
             Err(error) => {
@@ -206,7 +233,12 @@ impl Plugin for Airlift {
         match &mut self.engine {
             Some(engine) => {
                 engine.set_settings(settings);
+                // The spectra are computed only while the editor shows them.
+                engine.set_display_enabled(self.editor_state.is_open());
                 engine.process(buffer.as_slice());
+                if let Some((input, output)) = engine.take_display() {
+                    self.spectrum_tap.publish(input, output);
+                }
                 self.status.publish(&engine.status());
                 let choice: (ModelKind, ProviderChoice) =
                     (settings.model, self.params.provider.value().into());

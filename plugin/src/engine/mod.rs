@@ -98,6 +98,8 @@ struct ChannelState {
     pending: Vec<Vec<Complex<f32>>>,
     /// The correction being synthesized.
     correction_spectrum: Vec<Complex<f32>>,
+    /// The input spectra of the last `delay_frames + 1` frames, for the display.
+    analysed: Vec<Vec<Complex<f32>>>,
 }
 
 /// The engine: one per plugin instance or CLI render.
@@ -150,6 +152,14 @@ pub struct Engine {
     dropouts: u64,
     /// Frames whose high band came from the model.
     model_frames: u64,
+    /// Whether to keep the display spectra (only while an editor shows them).
+    display_enabled: bool,
+    /// Power per bin of the last synthesized frame's input, summed over channels.
+    display_input: Vec<f32>,
+    /// Power per bin of the last synthesized frame's output, summed over channels.
+    display_output: Vec<f32>,
+    /// Whether the display spectra changed since they were last taken.
+    display_fresh: bool,
 }
 
 impl Engine {
@@ -201,6 +211,7 @@ impl Engine {
                 spectrum: plans.make_spectrum(),
                 pending: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
                 correction_spectrum: plans.make_spectrum(),
+                analysed: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
             })
             .collect();
         let ramp_samples = (SMOOTHING_SECONDS * sample_rate_hz).round() as u32;
@@ -229,6 +240,10 @@ impl Engine {
             mode,
             dropouts: 0,
             model_frames: 0,
+            display_enabled: false,
+            display_input: vec![0.0; layout.num_bins()],
+            display_output: vec![0.0; layout.num_bins()],
+            display_fresh: false,
         };
         engine.set_settings(settings);
         engine.mix.reset(engine.mix.target());
@@ -291,7 +306,27 @@ impl Engine {
             dropouts: self.dropouts,
             model_frames: self.model_frames,
             provider: self.worker.as_ref().map(|w| w.provider),
+            inference_load: self.worker.as_ref().map(|w| {
+                use std::sync::atomic::Ordering::Relaxed;
+                let frames = w.timings.frames.load(Relaxed).max(1) as f32;
+                let hop_nanos = self.layout.hop_size as f32 / self.layout.sample_rate_hz * 1e9;
+                w.timings.handle_nanos.load(Relaxed) as f32 / frames / hop_nanos
+            }),
         }
+    }
+
+    /// Turns the display spectra on or off. Off (the default), nothing is computed for them.
+    pub fn set_display_enabled(&mut self, enabled: bool) {
+        self.display_enabled = enabled;
+    }
+
+    /// The input and output power per bin of the latest synthesized frame (summed over
+    /// channels), if display is on and a frame was synthesized since the last call.
+    pub fn take_display(&mut self) -> Option<(&[f32], &[f32])> {
+        if !std::mem::take(&mut self.display_fresh) {
+            return None;
+        }
+        Some((&self.display_input, &self.display_output))
     }
 
     /// The inference worker's timings, when a model runs.
@@ -376,6 +411,11 @@ impl Engine {
         let slots = self.delay_frames + 1;
         let slot = index as usize % slots;
         self.pending_active[slot] = self.band_active;
+        if self.display_enabled {
+            for channel in &mut self.channels {
+                channel.analysed[slot].copy_from_slice(&channel.spectrum);
+            }
+        }
         for channel in &mut self.channels {
             if self.band_active {
                 write_correction(&channel.spectrum, &self.band, &mut channel.pending[slot]);
@@ -429,14 +469,42 @@ impl Engine {
                 self.dropouts += 1;
             }
         }
+        if self.display_enabled {
+            self.display_input.fill(0.0);
+            self.display_output.fill(0.0);
+            self.display_fresh = true;
+        }
         for channel in &mut self.channels {
             let spectrum = if from_model {
                 &mut channel.correction_spectrum
             } else if self.pending_active[target_slot] {
                 &mut channel.pending[target_slot]
             } else {
+                if self.display_enabled {
+                    for ((input, output), bin) in self
+                        .display_input
+                        .iter_mut()
+                        .zip(self.display_output.iter_mut())
+                        .zip(&channel.analysed[target_slot])
+                    {
+                        *input += bin.norm_sqr();
+                        *output += bin.norm_sqr();
+                    }
+                }
                 continue;
             };
+            if self.display_enabled {
+                for (((input, output), bin), correction) in self
+                    .display_input
+                    .iter_mut()
+                    .zip(self.display_output.iter_mut())
+                    .zip(&channel.analysed[target_slot])
+                    .zip(spectrum.iter())
+                {
+                    *input += bin.norm_sqr();
+                    *output += (bin + correction).norm_sqr();
+                }
+            }
             let _ = self.plans.inverse(&mut self.scratch, spectrum);
             let frame = &self.scratch.time;
             if frame.iter().all(|x| x.is_finite()) {

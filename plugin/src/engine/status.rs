@@ -29,6 +29,9 @@ pub struct EngineStatus {
     pub model_frames: u64,
     /// The execution provider of the model ("CPU", "CUDA"), when a model runs.
     pub provider: Option<&'static str>,
+    /// The worker's busy time per frame as a fraction of a hop, when a model runs: above 1
+    /// it cannot keep up in real time.
+    pub inference_load: Option<f32>,
 }
 
 impl EngineStatus {
@@ -76,6 +79,8 @@ pub struct SharedStatus {
     model_frames: AtomicU64,
     /// 0: no model, 1: CPU, 2: CUDA.
     provider: AtomicU32,
+    /// Inference load as `f32` bits; NaN when no model runs.
+    inference_load_bits: AtomicU32,
 }
 
 /// Marker stored in place of a cutoff for "no band limit".
@@ -113,6 +118,10 @@ impl SharedStatus {
             Some(_) => 1,
         };
         self.provider.store(provider, Ordering::Relaxed);
+        self.inference_load_bits.store(
+            status.inference_load.unwrap_or(f32::NAN).to_bits(),
+            Ordering::Relaxed,
+        );
     }
 
     /// Marks the engine as not running (unsupported configuration).
@@ -151,6 +160,10 @@ impl SharedStatus {
                 2 => Some("CUDA"),
                 _ => Some("CPU"),
             },
+            inference_load: Some(f32::from_bits(
+                self.inference_load_bits.load(Ordering::Relaxed),
+            ))
+            .filter(|load| !load.is_nan()),
         })
     }
 }
