@@ -4,6 +4,7 @@
 //! the exports; the work happens in the host-agnostic [`engine`].
 
 pub mod audio_file;
+pub mod demo;
 pub mod dsp;
 pub mod editor;
 pub mod engine;
@@ -58,6 +59,8 @@ pub struct Airlift {
     spectrum_tap: SpectrumTap,
     /// The editor's end of the live spectra (locked on the GUI thread only).
     spectrum_reader: Arc<Mutex<SpectrumReader>>,
+    /// The standalone application's demo input, when it was asked for one.
+    demo: Option<demo::DemoPlayer>,
 }
 
 impl Default for Airlift {
@@ -73,6 +76,7 @@ impl Default for Airlift {
             editor_state: editor::default_state(),
             spectrum_tap,
             spectrum_reader: Arc::new(Mutex::new(spectrum_reader)),
+            demo: demo::DemoPlayer::from_clip(),
         }
     }
 }
@@ -230,6 +234,9 @@ impl Plugin for Airlift {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let settings = self.params.engine_settings();
+        if let Some(demo) = &mut self.demo {
+            demo.fill(buffer.as_slice());
+        }
         match &mut self.engine {
             Some(engine) => {
                 engine.set_settings(settings);

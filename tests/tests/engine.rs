@@ -314,3 +314,34 @@ fn stream_helper_matches_engine_process() {
     let output = stream(&mut engine, &input, &[input[0].len()]);
     assert_eq!(output[0].len(), input[0].len());
 }
+
+#[test]
+fn display_spectra_are_computed_only_while_shown_and_never_change_the_audio() {
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 1.0, 23);
+    let mut hidden = Engine::new(rate as f32, 2, manual(6000.0)).unwrap();
+    let quiet = stream(&mut hidden, &input, &[512]);
+    assert!(
+        hidden.take_display().is_none(),
+        "computed while the editor was closed"
+    );
+
+    let mut shown = Engine::new(rate as f32, 2, manual(6000.0)).unwrap();
+    shown.set_display_enabled(true);
+    let mut output = input.clone();
+    let mut published = 0;
+    let below = (4000.0 / shown.layout().bin_hz()) as usize;
+    for start in (0..input[0].len()).step_by(512) {
+        let (left, right) = output.split_at_mut(1);
+        let end = (start + 512).min(input[0].len());
+        let mut block = [&mut left[0][start..end], &mut right[0][start..end]];
+        nice_assert_no_alloc::assert_no_alloc(|| shown.process(&mut block));
+        if let Some((input_power, output_power)) = shown.take_display() {
+            published += 1;
+            // Below the cutoff's ramp the output is the input.
+            assert_eq!(input_power[..below], output_power[..below]);
+        }
+    }
+    assert!(published > 80, "{published} display frames");
+    assert!(output == quiet, "showing the spectra changed the audio");
+}

@@ -7,9 +7,13 @@
 //!   demo clip through the engine, printing the detected cutoff and the metrics.
 //! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
 //! - `bench`: speed of the engine and of the command-line render.
+//! - `setup`: installs the Debian packages the build and the tests need.
+//! - `screenshot`: opens the editor of the standalone application in a virtual X display
+//!   (Xvfb), playing the demo clip, and saves a screenshot to `target/editor/editor.png`.
 
 mod onnxruntime;
 mod python;
+mod system;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,9 +45,11 @@ fn main() -> Result<()> {
         }
         "install" => install(&root),
         "test" => test(&root),
+        "setup" => system::ensure_packages(),
+        "screenshot" => screenshot(&root).map(|path| println!("{}", path.display())),
         "bench" => bench(&root),
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] | install | test | bench>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -131,6 +137,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 }
 
 fn install(root: &Path) -> Result<()> {
+    system::ensure_packages()?;
     bundle(root, &["--release"])?;
     let home = PathBuf::from(std::env::var("HOME").context("HOME is not set")?);
     let bundled = root.join("target/bundled");
@@ -195,31 +202,8 @@ fn install(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Makes sure Debian's `lame` is there for the MP3 detection tests, installing it when this
-/// user may.
-fn ensure_lame() -> Result<()> {
-    if Command::new("lame").arg("--version").output().is_ok() {
-        return Ok(());
-    }
-    let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
-    let apt_get = |args: &[&str]| {
-        let mut command = if root {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.args(["-n", "apt-get"]);
-            sudo
-        };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    run(&mut apt_get(&["update", "-q"]))
-        .and_then(|()| run(&mut apt_get(&["install", "-y", "-q", "lame"])))
-        .context("the MP3 tests need Debian's lame: apt-get install lame")
-}
-
 fn test(root: &Path) -> Result<()> {
-    ensure_lame()?;
+    system::ensure_packages()?;
     // A debug bundle with nice-plug's allocation checks: any allocation inside `process`
     // aborts the host, so the CLAP and VST3 tests below prove the audio thread never
     // allocates.
@@ -227,6 +211,7 @@ fn test(root: &Path) -> Result<()> {
     run(cargo().args(["build", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "debug")?;
     run(cargo().args(["test", "--workspace"]))?;
+    let screenshot = screenshot(root)?;
     let venv = python::ensure_venv(root)?;
     let status = Command::new(venv.join("bin/python"))
         .args(["-m", "pytest", "-q", "tests/python"])
@@ -236,6 +221,7 @@ fn test(root: &Path) -> Result<()> {
                 .join(format!("{BUNDLE_NAME}.vst3")),
         )
         .env("AIRLIFT_CLI", root.join("target/debug/airlift"))
+        .env("AIRLIFT_SCREENSHOT", &screenshot)
         .status()
         .context("could not start pytest")?;
     if !status.success() {
@@ -260,4 +246,53 @@ fn bench(root: &Path) -> Result<()> {
     let models = std::env::var_os("AIRLIFT_MODEL_DIR")
         .unwrap_or_else(|| root.join("models/fixtures").into());
     run(command.arg("bench").env("AIRLIFT_MODEL_DIR", models))
+}
+
+/// Opens the standalone application's editor in Xvfb, playing the demo clip (band-limited, so
+/// the generated band shows), and saves a screenshot of the editor. Returns its path.
+fn screenshot(root: &Path) -> Result<PathBuf> {
+    run(cargo().args([
+        "build",
+        "-p",
+        PACKAGE,
+        "--features",
+        "standalone",
+        "--bin",
+        "airlift-standalone",
+    ]))?;
+    let out_dir = root.join("target/editor");
+    std::fs::create_dir_all(&out_dir)?;
+    let full = out_dir.join("screen.png");
+    let editor = out_dir.join("editor.png");
+    let _ = std::fs::remove_file(&full);
+    let standalone = root.join("target/debug/airlift-standalone");
+    let clip = root.join("assets/demo/mp3_64k.flac");
+    let log = out_dir.join("standalone.log");
+    // The window opens at the top left of the virtual screen; after a few seconds of the clip
+    // the detector has decided and the spectrum is full.
+    let script = format!(
+        "{standalone:?} --demo {clip:?} --backend dummy --sample-rate 44100 --period-size 512 > {log:?} 2>&1 &\n\
+         pid=$!\n\
+         sleep 6\n\
+         import -window root {full:?}\n\
+         kill $pid\n"
+    );
+    run(Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1000x640x24", "sh", "-c", &script])
+        .env("AIRLIFT_MODEL_DIR", out_dir.join("no-models")))
+    .context("the editor screenshot needs Xvfb and ImageMagick (cargo xtask setup)")?;
+    if !full.exists() {
+        bail!("no screenshot was taken; see {}", log.display());
+    }
+    let (width, height) = editor_size();
+    run(Command::new("convert")
+        .arg(&full)
+        .args(["-crop", &format!("{width}x{height}+0+0"), "+repage"])
+        .arg(&editor))?;
+    Ok(editor)
+}
+
+/// The editor's default size in pixels (at 100 %).
+fn editor_size() -> (u32, u32) {
+    (900, 560)
 }

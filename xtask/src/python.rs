@@ -13,6 +13,7 @@ const REQUIREMENTS: &[&str] = &[
     "numpy==2.4.6",
     "soundfile==0.14.0",
     "pytest==9.2.0",
+    "pillow==13.0.0",
 ];
 
 /// Creates `target/python-venv` with [`REQUIREMENTS`] unless it already has them, and returns

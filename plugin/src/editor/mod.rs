@@ -8,6 +8,7 @@ pub mod view;
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
     RepaintNotifier,
@@ -17,6 +18,9 @@ use view::EditorModel;
 
 /// The editor's size at 100 % scale, in logical pixels.
 pub const DEFAULT_SIZE: (f64, f64) = (900.0, 560.0);
+
+/// The smallest size the editor can be resized to, in logical pixels.
+pub const MIN_SIZE: (f32, f32) = (640.0, 440.0);
 
 /// The editor's persistent state (size and zoom), made once per plugin instance.
 pub fn default_state() -> Arc<EguiEditorState> {
@@ -47,7 +51,14 @@ impl NiceEguiApp for AirliftEditor {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
         if let Some(context) = &self.context {
             let setter = context.param_setter();
-            view::draw(ui, &self.model, &setter);
+            // A resize handle in the corner; the host is asked for the new size.
+            ResizableWindow::new("airlift-editor")
+                .min_size(egui::Vec2::new(MIN_SIZE.0, MIN_SIZE.1))
+                .show(ui, |ui| {
+                    egui::Frame::new()
+                        .inner_margin(12.0)
+                        .show(ui, |ui| view::draw(ui, &self.model, &setter));
+                });
         }
         // The spectrum moves with the audio.
         ui.ctx().request_repaint();

@@ -166,14 +166,13 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, frame: &SpectrumFrame, model: &Edito
                 );
             }
         }
-        painter.add(egui::Shape::line(
-            points(&frame.input_db),
-            Stroke::new(1.5, INPUT_COLOUR),
-        ));
-        painter.add(egui::Shape::line(
-            points(&frame.output_db),
-            Stroke::new(1.5, OUTPUT_COLOUR),
-        ));
+        // Output under input: below the cutoff they are the same (the low band is untouched), so
+        // the blue shows only where the band was generated.
+        let output_line =
+            egui::Shape::line(points(&frame.output_db), Stroke::new(1.5, OUTPUT_COLOUR));
+        painter.add(output_line);
+        let input_line = egui::Shape::line(points(&frame.input_db), Stroke::new(1.5, INPUT_COLOUR));
+        painter.add(input_line);
     } else {
         painter.text(
             rect.center(),

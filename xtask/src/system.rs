@@ -1,0 +1,70 @@
+//! The Debian packages Airlift's build and tests need, installed when missing.
+
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::run;
+
+/// Build: X11, OpenGL, ALSA and JACK headers for the editor and the standalone application.
+/// Tests: lame (MP3 band limits), python3-venv (pedalboard), Xvfb, ImageMagick and Mesa (the
+/// editor in a real window, and its screenshot).
+pub const PACKAGES: &[&str] = &[
+    "pkg-config",
+    "libx11-dev",
+    "libx11-xcb-dev",
+    "libxcb1-dev",
+    "libxcb-dri2-0-dev",
+    "libxcb-icccm4-dev",
+    "libxcursor-dev",
+    "libxrandr-dev",
+    "libgl1-mesa-dev",
+    "libgl1-mesa-dri",
+    "libasound2-dev",
+    "libjack-jackd2-dev",
+    "lame",
+    "python3-venv",
+    "xvfb",
+    "xauth",
+    "imagemagick",
+];
+
+/// Installs the packages of [`PACKAGES`] that are missing, with apt-get (as root, or through
+/// `sudo -n`).
+pub fn ensure_packages() -> Result<()> {
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .copied()
+        .filter(|package| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", package])
+                .output()
+                .is_ok_and(|out| {
+                    String::from_utf8_lossy(&out.stdout).contains("install ok installed")
+                })
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let apt_get = |args: &[&str]| {
+        let mut command = if root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "apt-get"]);
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run(&mut apt_get(&["update", "-q"]))
+        .and_then(|()| {
+            run(apt_get(&["install", "-y", "-q", "--no-install-recommends"]).args(&missing))
+        })
+        .with_context(|| format!("installing {missing:?} with apt-get"))
+}
