@@ -69,6 +69,7 @@ pub fn spectrum_channel() -> (SpectrumTap, SpectrumReader) {
             input_power: [0.0; DISPLAY_POINTS],
             output_power: [0.0; DISPLAY_POINTS],
             top_hz: 22_050.0,
+            power_norm: 1.0,
             frames: 0,
         },
         SpectrumReader { reader: output },
@@ -87,6 +88,9 @@ pub struct SpectrumTap {
     output_power: [f32; DISPLAY_POINTS],
     /// Highest frequency shown.
     top_hz: f32,
+    /// Scales bin power so that a full-scale sine reads 0 dB (a Hann-windowed sine of
+    /// amplitude `a` peaks at `a · fft_size / 4`).
+    power_norm: f32,
     /// Frames published.
     frames: u64,
 }
@@ -95,6 +99,7 @@ impl SpectrumTap {
     /// Lays the grid out for the engine's bins. Allocation-free; call it in `activate`.
     pub fn configure(&mut self, layout: &StftLayout) {
         self.top_hz = layout.nyquist_hz().min(24_000.0);
+        self.power_norm = 16.0 / (layout.fft_size as f32).powi(2);
         let bin_hz = layout.bin_hz();
         let last = layout.num_bins() - 1;
         for (index, range) in self.ranges.iter_mut().enumerate() {
@@ -110,7 +115,7 @@ impl SpectrumTap {
 
     /// Folds one frame's power per bin onto the grid and publishes it. Real-time safe.
     pub fn publish(&mut self, input: &[f32], output: &[f32]) {
-        let norm = 1.0 / (input.len() as f32).powi(2);
+        let norm = self.power_norm;
         let frame = self.writer.input_buffer_mut();
         for (index, &(lo, hi)) in self.ranges.iter().enumerate() {
             let mean = |power: &[f32]| power[lo..hi].iter().sum::<f32>() / (hi - lo) as f32 * norm;
@@ -155,16 +160,17 @@ mod tests {
         tap.configure(&layout);
         assert_eq!(reader.latest().frames, 0);
         let bins = layout.num_bins();
-        let size = layout.fft_size as f32;
+        // The peak bin power of a full-scale sine: it reads 0 dB.
+        let full_scale = (layout.fft_size as f32 / 4.0).powi(2);
         let input: Vec<f32> = (0..bins)
-            .map(|k| if k < 300 { size * size } else { 0.0 })
+            .map(|k| if k < 300 { full_scale } else { 0.0 })
             .collect();
-        let output = vec![size * size; bins];
+        let output = vec![full_scale; bins];
         tap.publish(&input, &output);
         let frame = reader.latest();
         assert_eq!(frame.frames, 1);
         assert_eq!(frame.top_hz, 24_000.0);
-        assert!(frame.input_db[10].abs() < 0.01);
+        assert!(frame.input_db[10].abs() < 0.01, "{}", frame.input_db[10]);
         assert_eq!(frame.input_db[DISPLAY_POINTS - 1], DISPLAY_FLOOR_DB);
         assert!(frame.output_db[DISPLAY_POINTS - 1].abs() < 0.01);
     }
