@@ -328,6 +328,8 @@ fn display_spectra_are_computed_only_while_shown_and_never_change_the_audio() {
 
     let mut shown = Engine::new(rate as f32, 2, manual(6000.0)).unwrap();
     shown.set_display_enabled(true);
+    let (mut tap, mut reader) = airlift::editor::spectrum::spectrum_channel();
+    tap.configure(&shown.layout());
     let mut output = input.clone();
     let mut published = 0;
     let below = (4000.0 / shown.layout().bin_hz()) as usize;
@@ -340,8 +342,11 @@ fn display_spectra_are_computed_only_while_shown_and_never_change_the_audio() {
             published += 1;
             // Below the cutoff's ramp the output is the input.
             assert_eq!(input_power[..below], output_power[..below]);
+            // The plugin publishes them to the editor on the audio thread, too.
+            nice_assert_no_alloc::assert_no_alloc(|| tap.publish(input_power, output_power));
         }
     }
     assert!(published > 80, "{published} display frames");
+    assert_eq!(reader.latest().frames, published);
     assert!(output == quiet, "showing the spectra changed the audio");
 }
