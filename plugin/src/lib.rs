@@ -158,8 +158,7 @@ impl Plugin for Airlift {
         };
         let rate = buffer_config.sample_rate;
         let mut message = String::new();
-        let worker = if settings.model == ModelKind::Sbr
-            || !(engine::MIN_SAMPLE_RATE_HZ..=engine::MAX_SAMPLE_RATE_HZ).contains(&rate)
+        let worker = if settings.model == ModelKind::Sbr || engine::check_sample_rate(rate).is_err()
         {
             None
         } else {

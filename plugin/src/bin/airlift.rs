@@ -12,7 +12,8 @@ use airlift::audio_file::{read_audio, write_wav_f32, AudioData};
 use airlift::dsp::cutoff::Detection;
 use airlift::dsp::stft::StftLayout;
 use airlift::engine::{
-    CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
+    check_sample_rate, CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode,
+    MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
 };
 use airlift::inference::model::{ProviderChoice, SessionSettings};
 use airlift::inference::start_model;
@@ -197,7 +198,7 @@ fn make_engine(
     let rate = audio.sample_rate_hz as f32;
     let channels = audio.channels.len();
     // Check the rate before any model is loaded, so the error is about the file.
-    Engine::new(rate, channels, settings).map_err(|e| e.to_string())?;
+    check_sample_rate(rate).map_err(|e| e.to_string())?;
     let worker = if settings.model == ModelKind::Sbr {
         None
     } else {

@@ -188,9 +188,7 @@ impl Engine {
         worker: Option<(ModelKind, WorkerLink)>,
         mode: ProcessingMode,
     ) -> Result<Self, EngineError> {
-        if !(MIN_SAMPLE_RATE_HZ..=MAX_SAMPLE_RATE_HZ).contains(&sample_rate_hz) {
-            return Err(EngineError::UnsupportedSampleRate { sample_rate_hz });
-        }
+        check_sample_rate(sample_rate_hz)?;
         if channels == 0 {
             return Err(EngineError::NoChannels);
         }
@@ -543,6 +541,16 @@ impl Engine {
                 None => false,
             };
         }
+    }
+}
+
+/// Whether the engine runs at `sample_rate_hz`: callers check it before loading a model, so
+/// the error is about the rate, not the model.
+pub fn check_sample_rate(sample_rate_hz: f32) -> Result<(), EngineError> {
+    if (MIN_SAMPLE_RATE_HZ..=MAX_SAMPLE_RATE_HZ).contains(&sample_rate_hz) {
+        Ok(())
+    } else {
+        Err(EngineError::UnsupportedSampleRate { sample_rate_hz })
     }
 }
 
