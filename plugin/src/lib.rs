@@ -24,19 +24,6 @@ use inference::worker::WorkerOptions;
 use nice_plug_egui::EguiEditorState;
 use params::AirliftParams;
 
-/// Work the audio thread hands to a background thread, so that it never logs itself.
-#[derive(Debug, Clone, Copy)]
-pub enum AirliftTask {
-    /// The model or provider parameter changed while processing: the engine is rebuilt when
-    /// the host restarts the plugin.
-    ReportRestart {
-        /// The model the parameter now asks for.
-        requested: ModelKind,
-        /// The execution provider the parameter now asks for.
-        provider: ProviderChoice,
-    },
-}
-
 /// The plugin instance.
 pub struct Airlift {
     /// Parameters shared with the host and the editor.
@@ -102,7 +89,7 @@ impl Plugin for Airlift {
     ];
 
     type SysExMessage = ();
-    type BackgroundTask = AirliftTask;
+    type BackgroundTask = ();
     type Editor = nice_plug_egui::EguiEditor<editor::AirliftEditor>;
 
     fn params(&self) -> Arc<dyn Params> {
@@ -121,21 +108,6 @@ impl Plugin for Airlift {
         )
     }
 
-    fn task_executor(&mut self) -> TaskExecutor<Self> {
-        Box::new(|task| match task {
-            AirliftTask::ReportRestart {
-                requested,
-                provider,
-            } => {
-                nice_log!(
-                    "Airlift: switching to {} ({provider:?}); asked the host to restart the \
-                     plugin, which builds the new model",
-                    requested.display_name()
-                );
-            }
-        })
-    }
-
     fn activate(
         &mut self,
         layout: &AudioIOLayout,
@@ -147,6 +119,13 @@ impl Plugin for Airlift {
             .map_or(0, |channels| channels.get() as usize);
         let settings = self.params.engine_settings();
         let provider: ProviderChoice = self.params.provider.value().into();
+        if self.restart_requested {
+            nice_log!(
+                "Airlift: switching from {} to {} ({provider:?})",
+                self.engine_choice.0.display_name(),
+                settings.model.display_name()
+            );
+        }
         self.engine_choice = (settings.model, provider);
         self.restart_requested = false;
         // Drop the old engine (and join its worker) here, off the audio thread.
@@ -253,10 +232,6 @@ impl Plugin for Airlift {
                     // host restarts the plugin and `activate` builds them.
                     self.restart_requested = true;
                     context.request_restart();
-                    context.execute_background(AirliftTask::ReportRestart {
-                        requested: choice.0,
-                        provider: choice.1,
-                    });
                 }
             }
             None => {

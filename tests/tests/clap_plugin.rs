@@ -303,3 +303,42 @@ fn corrupt_samples_are_contained_by_the_plugin() {
         .flatten()
         .all(|y| y.is_finite() && y.abs() < 2.0));
 }
+
+/// A DAW may remove an instance right after its model was changed, while other instances keep
+/// playing. nice-plug shares one background thread between all instances of a plugin, and that
+/// thread stops for good when it meets a task whose instance is gone; the next instance to be
+/// destroyed then panics inside `destroy` and takes the host down. Airlift posts no background
+/// tasks, so this sequence must leave the other instance whole, however it interleaves.
+#[test]
+fn removing_an_instance_right_after_a_model_change_leaves_the_others_whole() {
+    let rate = 48_000.0;
+    let mut survivor = ClapPluginHost::load(&bundle_path()).unwrap();
+    survivor.activate(rate, 1, 256).unwrap();
+    let input = music_like_stereo(rate as u32, 0.1, 7);
+    let inputs = [&input[0][..256], &input[1][..256]];
+    let mut scratch = vec![vec![0.0f32; 256]; 2];
+    for _ in 0..16 {
+        let mut removed = ClapPluginHost::load(&bundle_path()).unwrap();
+        let model = removed.param_id("Model").unwrap();
+        removed.activate(rate, 1, 256).unwrap();
+        let (left, right) = scratch.split_at_mut(1);
+        removed
+            .process(
+                &inputs,
+                &mut [&mut left[0][..], &mut right[0][..]],
+                &[(0, model, model_value(ModelKind::Ddsp))],
+            )
+            .unwrap();
+        assert!(removed.take_host_requests().restart);
+        drop(removed);
+        let (left, right) = scratch.split_at_mut(1);
+        survivor
+            .process(&inputs, &mut [&mut left[0][..], &mut right[0][..]], &[])
+            .unwrap();
+    }
+    drop(survivor);
+    // A later instance must still work too.
+    let mut later = ClapPluginHost::load(&bundle_path()).unwrap();
+    later.activate(rate, 1, 256).unwrap();
+    drop(later);
+}
