@@ -4,9 +4,12 @@
 //!   under `target/bundled/`), with ONNX Runtime placed beside them (the CUDA build with
 //!   `--cuda`).
 //! - `install`: bundles in release mode, installs into `~/.clap` and `~/.vst3`, and renders the
-//!   demo clip through the engine, printing the detected cutoff and the metrics.
+//!   demo clip with DDSP and with SBR, printing the detected cutoff and the metrics.
 //! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
 //! - `bench`: speed of the engine and of the command-line render.
+//! - `train ddsp`: synthesizes the training music, trains the DDSP model, exports
+//!   `models/ddsp.onnx` with its manifest and reference files, and measures it against SBR on
+//!   the validation split (a Python venv in `target/train-venv`).
 //! - `setup`: installs the Debian packages the build and the tests need.
 //! - `screenshot`: opens the editor of the standalone application in a virtual X display
 //!   (Xvfb), playing the demo clip, and saves a screenshot to `target/editor/editor.png`.
@@ -48,8 +51,15 @@ fn main() -> Result<()> {
         "setup" => system::ensure_packages(),
         "screenshot" => screenshot(&root).map(|path| println!("{}", path.display())),
         "bench" => bench(&root),
+        "train" => {
+            let args: Vec<String> = args.collect();
+            match args.split_first() {
+                Some((model, extra)) if model == "ddsp" => train_ddsp(&root, extra),
+                _ => bail!("usage: cargo xtask train ddsp [pipeline options, e.g. --steps N]"),
+            }
+        }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | train ddsp | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -168,6 +178,7 @@ fn install(root: &Path) -> Result<()> {
     let out_dir = root.join("target/demo");
     std::fs::create_dir_all(&out_dir)?;
     let restored = out_dir.join("mp3_64k_airlift.wav");
+    let restored_sbr = out_dir.join("mp3_64k_airlift_sbr.wav");
 
     println!(
         "\nDemo: {} (a 64 kbps MP3 of {})",
@@ -181,11 +192,24 @@ fn install(root: &Path) -> Result<()> {
         .strip_prefix("band limit: ")
         .and_then(|rest| rest.strip_suffix(" Hz"))
         .and_then(|hz| hz.parse().ok());
-    run(Command::new(&cli).arg("render").arg(&input).arg(&restored))?;
+    run(Command::new(&cli)
+        .arg("render")
+        .arg(&input)
+        .arg(&restored)
+        .args(["--model", "ddsp"]))?;
+    run(Command::new(&cli)
+        .arg("render")
+        .arg(&input)
+        .arg(&restored_sbr)
+        .args(["--model", "sbr"]))?;
     let cutoff_args: Vec<String> = cutoff_hz
         .map(|hz| vec!["--cutoff".into(), format!("{hz}")])
         .unwrap_or_default();
-    for (label, estimate) in [("band-limited input", &input), ("Airlift (SBR)", &restored)] {
+    for (label, estimate) in [
+        ("band-limited input", &input),
+        ("Airlift (SBR)", &restored_sbr),
+        ("Airlift (DDSP)", &restored),
+    ] {
         println!("\n{label} against the full-band original:");
         print!(
             "{}",
@@ -198,7 +222,11 @@ fn install(root: &Path) -> Result<()> {
             )?
         );
     }
-    println!("\nrestored clip: {}", restored.display());
+    println!(
+        "\nrestored clip: {} (DDSP; SBR: {})",
+        restored.display(),
+        restored_sbr.display()
+    );
     Ok(())
 }
 
@@ -212,7 +240,7 @@ fn test(root: &Path) -> Result<()> {
     place_runtime_for_cli(root, "debug")?;
     run(cargo().args(["test", "--workspace"]))?;
     let screenshot = screenshot(root)?;
-    let venv = python::ensure_venv(root)?;
+    let venv = python::ensure_venv(root, "python-venv", python::TEST_REQUIREMENTS)?;
     let status = Command::new(venv.join("bin/python"))
         .args(["-m", "pytest", "-q", "tests/python"])
         .env(
@@ -246,6 +274,34 @@ fn bench(root: &Path) -> Result<()> {
     let models = std::env::var_os("AIRLIFT_MODEL_DIR")
         .unwrap_or_else(|| root.join("models/fixtures").into());
     run(command.arg("bench").env("AIRLIFT_MODEL_DIR", models))
+}
+
+/// The DDSP training pipeline, end to end: Debian packages, the venv, the release CLI (which
+/// measures the new model against SBR), then `python -m airlift_train.pipeline`. Extra
+/// arguments go to the pipeline.
+fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
+    system::ensure(system::TRAINING_PACKAGES)?;
+    let venv = python::ensure_venv(root, "train-venv", python::TRAIN_REQUIREMENTS)?;
+    run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "release")?;
+    let status = Command::new(venv.join("bin/python"))
+        .args(["-m", "airlift_train.pipeline", "--out"])
+        .arg(root.join("models"))
+        .arg("--work")
+        .arg(root.join("target/ddsp"))
+        .arg("--cli")
+        .arg(root.join("target/release/airlift"))
+        .args(extra)
+        .current_dir(root.join("models"))
+        .status()
+        .context("could not start the training pipeline")?;
+    if !status.success() {
+        bail!("training the DDSP model failed");
+    }
+    println!(
+        "models/ddsp.onnx and its manifest are written; rebuild the plugin to embed the new model"
+    );
+    Ok(())
 }
 
 /// Opens the standalone application's editor in Xvfb, playing the demo clip (band-limited, so

@@ -1,4 +1,5 @@
-//! The Python virtual environment for the tests that drive the VST3 bundle through pedalboard.
+//! The Python virtual environments: one for the tests that drive the VST3 bundle through
+//! pedalboard, one for training the models.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::run;
 
 /// Python packages of the VST3 tests, pinned so CI is reproducible.
-const REQUIREMENTS: &[&str] = &[
+pub const TEST_REQUIREMENTS: &[&str] = &[
     "pedalboard==0.9.26",
     "numpy==2.4.6",
     "soundfile==0.14.0",
@@ -16,12 +17,24 @@ const REQUIREMENTS: &[&str] = &[
     "pillow==13.0.0",
 ];
 
-/// Creates `target/python-venv` with [`REQUIREMENTS`] unless it already has them, and returns
-/// its path.
-pub fn ensure_venv(root: &Path) -> Result<PathBuf> {
-    let venv = root.join("target/python-venv");
+/// Python packages of the training pipeline (`models/airlift_train`), pinned so a training run
+/// can be repeated. onnxruntime is the version the plugin ships, for the parity check.
+pub const TRAIN_REQUIREMENTS: &[&str] = &[
+    "torch==2.15.0",
+    "onnx==1.19.1",
+    "onnxscript==0.7.2",
+    "onnxruntime==1.31.1",
+    "numpy==2.4.6",
+    "scipy==1.17.1",
+    "soundfile==0.14.0",
+];
+
+/// Creates `target/<name>` with `requirements` unless it already has them, and returns its
+/// path.
+pub fn ensure_venv(root: &Path, name: &str, requirements: &[&str]) -> Result<PathBuf> {
+    let venv = root.join("target").join(name);
     let stamp = venv.join("airlift-requirements.txt");
-    let wanted = REQUIREMENTS.join("\n");
+    let wanted = requirements.join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(venv);
     }
@@ -32,7 +45,7 @@ pub fn ensure_venv(root: &Path) -> Result<PathBuf> {
     run(Command::new(&pip).args(["install", "--quiet", "--upgrade", "pip"]))?;
     run(Command::new(&pip)
         .args(["install", "--quiet"])
-        .args(REQUIREMENTS))?;
+        .args(requirements))?;
     std::fs::write(&stamp, wanted)?;
     Ok(venv)
 }

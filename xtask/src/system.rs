@@ -29,10 +29,20 @@ pub const PACKAGES: &[&str] = &[
     "imagemagick",
 ];
 
-/// Installs the packages of [`PACKAGES`] that are missing, with apt-get (as root, or through
-/// `sudo -n`).
+/// Training data: fluidsynth and the General MIDI soundfont render the generated music; lame
+/// makes the MP3 band limits.
+pub const TRAINING_PACKAGES: &[&str] =
+    &["fluidsynth", "fluid-soundfont-gm", "lame", "python3-venv"];
+
+/// Installs the packages of [`PACKAGES`] that are missing.
 pub fn ensure_packages() -> Result<()> {
-    let missing: Vec<&str> = PACKAGES
+    ensure(PACKAGES)
+}
+
+/// Installs the packages of `packages` that are missing, with apt-get (as root, or through
+/// `sudo -n`).
+pub fn ensure(packages: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|package| {
