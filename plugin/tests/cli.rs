@@ -291,8 +291,11 @@ fn the_model_runs_when_it_can_and_sbr_with_a_reason_when_it_cannot() {
     assert_eq!(fallback, sbr);
 
     // No model for the choice at all.
-    let (fallback, log) = render("no_model.wav", "ddsp", &[("AIRLIFT_MODEL_DIR", &broken)]);
-    assert!(log.contains("the DDSP model is not available yet"), "{log}");
+    let (fallback, log) = render("no_model.wav", "unet", &[("AIRLIFT_MODEL_DIR", &broken)]);
+    assert!(
+        log.contains("the Spectral U-Net model is not available yet"),
+        "{log}"
+    );
     assert_eq!(fallback, sbr);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -179,8 +179,8 @@ REACTIVATE = (
 
 
 def test_a_model_that_is_not_available_runs_sbr_and_the_log_says_why():
-    log = run_in_host("plugin.model = 'DDSP'\n" + REACTIVATE)
-    assert "the DDSP model is not available yet" in log
+    log = run_in_host("plugin.model = 'Spectral U-Net'\n" + REACTIVATE)
+    assert "the Spectral U-Net model is not available yet" in log
     assert "SBR runs instead" in log
 
 
@@ -211,6 +211,28 @@ def test_the_fixture_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
     expected = cli_render(
         audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "unet",
         env={**os.environ, "AIRLIFT_MODEL_DIR": str(FIXTURES)},
+    )
+    assert np.max(np.abs(output - expected)) < TOLERANCE
+    sbr = cli_render(audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "sbr")
+    assert np.max(np.abs(output - sbr)) > 1e-3
+
+
+def test_the_embedded_ddsp_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
+    """The DDSP model compiled into the plugin (no user models): pedalboard's offline render
+    equals the CLI's `--model ddsp`, differs from SBR, and keeps the reported latency."""
+    audio, rate = demo
+    empty = tmp_path / "no-user-models"
+    empty.mkdir()
+    monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(empty))
+    plugin = load_plugin()
+    plugin.model = "DDSP"
+    plugin.auto_cutoff = False
+    plugin.cutoff_hz = 8000
+    output = plugin_render(plugin, audio, rate)
+    assert plugin.reported_latency_samples == 2048 + 3 * 512
+    env = {**os.environ, "AIRLIFT_MODEL_DIR": str(empty)}
+    expected = cli_render(
+        audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "ddsp", env=env,
     )
     assert np.max(np.abs(output - expected)) < TOLERANCE
     sbr = cli_render(audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "sbr")

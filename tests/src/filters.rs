@@ -1,4 +1,5 @@
-//! The band limits the detector must recognise: brick-wall, Butterworth and MP3 (lame).
+//! The band limits the detector must recognise (brick-wall, Butterworth and MP3 through lame),
+//! and the band-energy measurement the tests judge outputs by.
 
 use std::path::Path;
 use std::process::Command;
@@ -162,4 +163,21 @@ fn parse_transition_band(log: &str) -> Option<(f32, f32)> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<f32>().ok());
     Some((numbers.next()??, numbers.next()??))
+}
+
+/// Energy of `signal`'s bins from `from_hz` up to (not including) `to_hz`, Hann-windowed over
+/// its whole length so that its ends do not leak.
+pub fn band_energy(signal: &[f32], sample_rate_hz: u32, from_hz: f32, to_hz: f32) -> f64 {
+    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(signal.len());
+    let window = airlift::dsp::window::hann_periodic(signal.len());
+    let mut input: Vec<f32> = signal.iter().zip(&window).map(|(x, w)| x * w).collect();
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut input, &mut spectrum).unwrap();
+    let bin_hz = sample_rate_hz as f32 / signal.len() as f32;
+    spectrum
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (from_hz..to_hz).contains(&(*k as f32 * bin_hz)))
+        .map(|(_, c)| c.norm_sqr() as f64)
+        .sum()
 }

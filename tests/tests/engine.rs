@@ -2,11 +2,10 @@
 //! exact silence, containment of corrupt input, and allocation-free processing.
 
 use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind};
-use airlift_tests::filters::brick_wall;
+use airlift_tests::filters::{band_energy, brick_wall};
 use airlift_tests::render::{render, stream, VARYING_BLOCKS};
 use airlift_tests::signals::{music_like, music_like_stereo};
 use airlift_tests::SUPPORTED_RATES_HZ;
-use realfft::RealFftPlanner;
 
 #[global_allocator]
 static ALLOCATOR: nice_assert_no_alloc::AllocDisabler = nice_assert_no_alloc::AllocDisabler;
@@ -20,21 +19,9 @@ fn manual(cutoff_hz: f32) -> EngineSettings {
     }
 }
 
-/// Energy of the bins of `signal` below `below_hz`, Hann-windowed over its whole length so that
-/// its ends do not leak.
+/// Energy of the bins of `signal` below `below_hz`.
 fn energy_below(signal: &[f32], sample_rate_hz: u32, below_hz: f32) -> f64 {
-    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(signal.len());
-    let window = airlift::dsp::window::hann_periodic(signal.len());
-    let mut input: Vec<f32> = signal.iter().zip(&window).map(|(x, w)| x * w).collect();
-    let mut spectrum = fft.make_output_vec();
-    fft.process(&mut input, &mut spectrum).unwrap();
-    let bin_hz = sample_rate_hz as f32 / signal.len() as f32;
-    spectrum
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| (*k as f32) * bin_hz < below_hz)
-        .map(|(_, c)| c.norm_sqr() as f64)
-        .sum()
+    band_energy(signal, sample_rate_hz, 0.0, below_hz)
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Signal-processing building blocks of the engine: the STFT frame layout and transforms, the
-//! windows, spectral band replication (SBR), band-limit detection, input sanitizing and the
+//! windows, spectral band replication (SBR), the DDSP harmonic-plus-noise synthesizer, band-limit detection, input sanitizing and the
 //! parameter smoothers. Each module owns one DSP object; all buffers are sized at construction.
 
 pub mod cutoff;
+pub mod ddsp;
 pub mod sanitize;
 pub mod sbr;
 pub mod smoother;

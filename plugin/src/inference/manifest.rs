@@ -2,11 +2,36 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dsp::ddsp::SynthLayout;
 use crate::dsp::stft::{StftLayout, BASE_FFT_SIZE};
 use crate::engine::ModelKind;
 
 /// The input names the engine knows how to feed.
-pub const KNOWN_INPUTS: [&str; 1] = [LOG_MAG_INPUT];
+pub const KNOWN_INPUTS: [&str; 3] = [LOG_MAG_INPUT, CUTOFF_BIN_INPUT, STATE_INPUT];
+
+/// A model whose output is the generated band's log-magnitude per bin.
+pub const KIND_SPECTRAL: &str = "spectral";
+
+/// A model whose outputs drive the harmonic-plus-noise synthesizer ([`crate::dsp::ddsp`]).
+pub const KIND_HARMONIC_NOISE: &str = "harmonic_noise";
+
+/// The cutoff in bins (Hz over the bin width), `[batch, 1]`: harmonic-noise models.
+pub const CUTOFF_BIN_INPUT: &str = "cutoff_bin";
+
+/// The recurrent state after the previous frame, `[batch, state_size]`: harmonic-noise models.
+pub const STATE_INPUT: &str = "state_in";
+
+/// The recurrent state to carry to the next frame, `[batch, state_size]`.
+pub const STATE_OUTPUT: &str = "state_out";
+
+/// Fundamental of each harmonic source in bins, `[batch, sources]`.
+pub const F0_OUTPUT: &str = "f0_bins";
+
+/// Peak STFT magnitude of each harmonic, `[batch, sources, harmonics]`.
+pub const HARMONIC_MAGS_OUTPUT: &str = "harmonic_mags";
+
+/// Log-magnitude of the noise at the envelope band centres, `[batch, envelope_bands]`.
+pub const NOISE_LOG_MAGS_OUTPUT: &str = "noise_log_mags";
 
 /// Natural log of the STFT magnitude, `[batch, frames, bins]`, oldest frame first.
 pub const LOG_MAG_INPUT: &str = "log_mag";
@@ -55,6 +80,9 @@ pub struct ModelManifest {
     /// SBR places it) or `input` (the input's own high band).
     #[serde(default = "default_phase")]
     pub phase: String,
+    /// The synthesizer's layout: harmonic-noise models only.
+    #[serde(default)]
+    pub synthesis: Option<SynthesisSpec>,
     /// Input tensors.
     pub inputs: Vec<TensorSpec>,
     /// Output tensors.
@@ -65,6 +93,44 @@ pub struct ModelManifest {
     /// Metrics it reached, for people.
     #[serde(default)]
     pub metrics: serde_json::Value,
+}
+
+/// How a harmonic-noise model's controls are synthesized (see [`crate::dsp::ddsp`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynthesisSpec {
+    /// Harmonic sources per frame.
+    pub sources: usize,
+    /// Harmonics per source.
+    pub harmonics: usize,
+    /// Size of the recurrent state carried between frames.
+    pub state_size: usize,
+    /// Bins on each side of a harmonic that its kernel reaches.
+    pub kernel_half_bins: usize,
+    /// Factor from a noise gain to the frame's noise magnitude.
+    pub noise_scale: f32,
+    /// Bin of the lowest envelope band centre.
+    pub envelope_lowest_bin: f32,
+    /// Bin of the highest envelope band centre.
+    pub envelope_highest_bin: f32,
+    /// Envelope band centres, evenly spaced in log-frequency.
+    pub envelope_bands: usize,
+}
+
+impl SynthesisSpec {
+    /// The synthesizer layout for spectra of `bins` bins and a hop of `hop_fraction`.
+    pub fn layout(&self, bins: usize, hop_fraction: f32) -> SynthLayout {
+        SynthLayout {
+            sources: self.sources,
+            harmonics: self.harmonics,
+            kernel_half_bins: self.kernel_half_bins,
+            noise_scale: self.noise_scale,
+            envelope_lowest_bin: self.envelope_lowest_bin,
+            envelope_highest_bin: self.envelope_highest_bin,
+            envelope_bands: self.envelope_bands,
+            bins,
+            hop_fraction,
+        }
+    }
 }
 
 /// A manifest that does not match the engine or its model, naming the field.
@@ -130,8 +196,12 @@ impl ModelManifest {
         if self.model_kind().is_none() {
             return Err(mismatch("slot", "\"unet\" or \"ddsp\"", &self.slot));
         }
-        if self.kind != "spectral" {
-            return Err(mismatch("kind", "\"spectral\"", &self.kind));
+        if self.kind != KIND_SPECTRAL && self.kind != KIND_HARMONIC_NOISE {
+            return Err(mismatch(
+                "kind",
+                format!("\"{KIND_SPECTRAL}\" or \"{KIND_HARMONIC_NOISE}\""),
+                &self.kind,
+            ));
         }
         if self.phase != PHASE_COPY_UP && self.phase != PHASE_INPUT {
             return Err(mismatch("phase", "\"copy_up\" or \"input\"", &self.phase));
@@ -156,11 +226,6 @@ impl ModelManifest {
             return Err(mismatch("hop_fraction", hop_fraction, self.hop_fraction));
         }
         let bins = layout.num_bins() as i64;
-        let input = self
-            .inputs
-            .iter()
-            .find(|t| t.name == LOG_MAG_INPUT)
-            .ok_or_else(|| mismatch("inputs", format!("a tensor named {LOG_MAG_INPUT}"), "none"))?;
         if let Some(other) = self
             .inputs
             .iter()
@@ -172,23 +237,66 @@ impl ModelManifest {
                 &other.name,
             ));
         }
-        check_shape(
-            "inputs.log_mag.shape",
-            &input.shape,
+        self.check_tensor(
+            &self.inputs,
+            "inputs",
+            LOG_MAG_INPUT,
             &[-1, self.frames() as i64, bins],
         )?;
-        let output = self
-            .outputs
+        if self.kind == KIND_SPECTRAL {
+            if let Some(extra) = self.inputs.iter().find(|t| t.name != LOG_MAG_INPUT) {
+                return Err(mismatch(
+                    "inputs",
+                    format!("only {LOG_MAG_INPUT} for a {KIND_SPECTRAL} model"),
+                    &extra.name,
+                ));
+            }
+            return self.check_tensor(&self.outputs, "outputs", HIGH_LOG_MAG_OUTPUT, &[-1, bins]);
+        }
+        let synthesis = self
+            .synthesis
+            .as_ref()
+            .ok_or_else(|| mismatch("synthesis", "the synthesizer's layout", "none"))?;
+        if synthesis.sources == 0 || synthesis.harmonics == 0 || synthesis.envelope_bands < 2 {
+            return Err(mismatch(
+                "synthesis",
+                "at least one source and harmonic, two envelope bands",
+                format!("{synthesis:?}"),
+            ));
+        }
+        let (sources, harmonics) = (synthesis.sources as i64, synthesis.harmonics as i64);
+        let state = synthesis.state_size as i64;
+        self.check_tensor(&self.inputs, "inputs", CUTOFF_BIN_INPUT, &[-1, 1])?;
+        self.check_tensor(&self.inputs, "inputs", STATE_INPUT, &[-1, state])?;
+        self.check_tensor(&self.outputs, "outputs", F0_OUTPUT, &[-1, sources])?;
+        self.check_tensor(
+            &self.outputs,
+            "outputs",
+            HARMONIC_MAGS_OUTPUT,
+            &[-1, sources, harmonics],
+        )?;
+        self.check_tensor(
+            &self.outputs,
+            "outputs",
+            NOISE_LOG_MAGS_OUTPUT,
+            &[-1, synthesis.envelope_bands as i64],
+        )?;
+        self.check_tensor(&self.outputs, "outputs", STATE_OUTPUT, &[-1, state])
+    }
+
+    /// Checks that `tensors` has one named `name` with a shape that fits `engine`.
+    fn check_tensor(
+        &self,
+        tensors: &[TensorSpec],
+        side: &str,
+        name: &str,
+        engine: &[i64],
+    ) -> Result<(), ManifestError> {
+        let tensor = tensors
             .iter()
-            .find(|t| t.name == HIGH_LOG_MAG_OUTPUT)
-            .ok_or_else(|| {
-                mismatch(
-                    "outputs",
-                    format!("a tensor named {HIGH_LOG_MAG_OUTPUT}"),
-                    "none",
-                )
-            })?;
-        check_shape("outputs.high_log_mag.shape", &output.shape, &[-1, bins])
+            .find(|t| t.name == name)
+            .ok_or_else(|| mismatch(side, format!("a tensor named {name}"), "none"))?;
+        check_shape(&format!("{side}.{name}.shape"), &tensor.shape, engine)
     }
 }
 

@@ -5,7 +5,9 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::manifest::{
-    ManifestError, ModelManifest, HIGH_LOG_MAG_OUTPUT, LOG_FLOOR, LOG_MAG_INPUT,
+    ManifestError, ModelManifest, CUTOFF_BIN_INPUT, F0_OUTPUT, HARMONIC_MAGS_OUTPUT,
+    HIGH_LOG_MAG_OUTPUT, KIND_HARMONIC_NOISE, LOG_FLOOR, LOG_MAG_INPUT, NOISE_LOG_MAGS_OUTPUT,
+    STATE_INPUT, STATE_OUTPUT,
 };
 use super::runtime::{runtime, RuntimeError};
 use crate::dsp::stft::StftLayout;
@@ -145,9 +147,51 @@ impl LoadedModel {
         let frames = model.manifest.frames();
         let bins = layout.num_bins();
         let silence = vec![LOG_FLOOR.ln(); frames * bins];
-        let mut output = vec![0.0; bins];
-        model.run(&silence, 1, bins, &mut output)?;
+        if model.manifest.kind == KIND_HARMONIC_NOISE {
+            let mut controls = HarmonicNoiseControls::for_manifest(&model.manifest, 1);
+            let state = vec![0.0; controls.state.len()];
+            let cutoff_bin = [bins as f32 / 2.0];
+            model.run_harmonic_noise(&silence, &cutoff_bin, &state, 1, bins, &mut controls)?;
+        } else {
+            let mut output = vec![0.0; bins];
+            model.run(&silence, 1, bins, &mut output)?;
+        }
         Ok(model)
+    }
+
+    /// Runs one step of a harmonic-noise model: `log_mag` is `[batch, frames, bins]`,
+    /// `cutoff_bin` `[batch]`, `state_in` `[batch, state_size]`; the controls and the next
+    /// state land in `controls`. Allocates inside ONNX Runtime: worker thread only.
+    pub fn run_harmonic_noise(
+        &mut self,
+        log_mag: &[f32],
+        cutoff_bin: &[f32],
+        state_in: &[f32],
+        batch: usize,
+        bins: usize,
+        controls: &mut HarmonicNoiseControls,
+    ) -> Result<(), ModelError> {
+        let frames = self.manifest.frames();
+        let state_size = state_in.len() / batch.max(1);
+        let log_mag = TensorRef::from_array_view(([batch, frames, bins], log_mag)).map_err(onnx)?;
+        let cutoff = TensorRef::from_array_view(([batch, 1], cutoff_bin)).map_err(onnx)?;
+        let state = TensorRef::from_array_view(([batch, state_size], state_in)).map_err(onnx)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![
+                LOG_MAG_INPUT => log_mag,
+                CUTOFF_BIN_INPUT => cutoff,
+                STATE_INPUT => state
+            ])
+            .map_err(onnx)?;
+        extract(&outputs, F0_OUTPUT, &mut controls.f0_bins)?;
+        extract(&outputs, HARMONIC_MAGS_OUTPUT, &mut controls.harmonic_mags)?;
+        extract(
+            &outputs,
+            NOISE_LOG_MAGS_OUTPUT,
+            &mut controls.noise_log_mags,
+        )?;
+        extract(&outputs, STATE_OUTPUT, &mut controls.state)
     }
 
     /// Runs one batch: `log_mag` is `[batch, frames, bins]`, `high_log_mag` receives
@@ -178,6 +222,53 @@ impl LoadedModel {
         high_log_mag.copy_from_slice(values);
         Ok(())
     }
+}
+
+/// The outputs of a harmonic-noise model for one batch (one row per channel), sized once.
+#[derive(Debug, Clone)]
+pub struct HarmonicNoiseControls {
+    /// `[batch, sources]` fundamentals in bins.
+    pub f0_bins: Vec<f32>,
+    /// `[batch, sources, harmonics]` peak magnitudes.
+    pub harmonic_mags: Vec<f32>,
+    /// `[batch, envelope_bands]` noise log-magnitudes.
+    pub noise_log_mags: Vec<f32>,
+    /// `[batch, state_size]` recurrent state to carry.
+    pub state: Vec<f32>,
+}
+
+impl HarmonicNoiseControls {
+    /// Buffers for `batch` rows of a manifest's outputs (empty for a model without synthesis).
+    pub fn for_manifest(manifest: &ModelManifest, batch: usize) -> Self {
+        let (sources, harmonics, bands, state) =
+            manifest.synthesis.as_ref().map_or((0, 0, 0, 0), |s| {
+                (s.sources, s.harmonics, s.envelope_bands, s.state_size)
+            });
+        Self {
+            f0_bins: vec![0.0; batch * sources],
+            harmonic_mags: vec![0.0; batch * sources * harmonics],
+            noise_log_mags: vec![0.0; batch * bands],
+            state: vec![0.0; batch * state],
+        }
+    }
+}
+
+/// Copies an output tensor into `destination`, checking its size.
+fn extract(
+    outputs: &ort::session::SessionOutputs<'_>,
+    name: &str,
+    destination: &mut [f32],
+) -> Result<(), ModelError> {
+    let (shape, values) = outputs[name].try_extract_tensor::<f32>().map_err(onnx)?;
+    if values.len() != destination.len() {
+        return Err(ModelError::Manifest(ManifestError {
+            field: format!("outputs.{name}.shape"),
+            expected: format!("{} values", destination.len()),
+            found: format!("{:?}", &shape[..]),
+        }));
+    }
+    destination.copy_from_slice(values);
+    Ok(())
 }
 
 /// Checks that the session has the tensors the manifest names, with compatible shapes.

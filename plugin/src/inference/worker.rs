@@ -5,9 +5,10 @@
 //! then per channel the frame's spectrum as `bins` real parts and `bins` imaginary parts.
 //! Result record (worker → audio): frame index (`u32` bits), 1 or 0 (ok or failed), then per
 //! channel the high-band correction spectrum in the same layout. The worker keeps the context
-//! and look-ahead frames itself, runs the model for the frame `lookahead` frames back, and turns
-//! its log-magnitudes into a correction with the phase of the band copied up, exactly as SBR
-//! would place it.
+//! and look-ahead frames itself and runs the model for the frame `lookahead` frames back. A
+//! spectral model's log-magnitudes become a correction with the phase of the band copied up (as
+//! SBR would place it) or of the input; a harmonic-noise model's controls drive one
+//! [`HarmonicNoiseSynth`] per channel, and its recurrent state is carried from frame to frame.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,13 +18,20 @@ use std::time::{Duration, Instant};
 use realfft::num_complex::Complex;
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::manifest::{LOG_FLOOR, PHASE_INPUT};
-use super::model::LoadedModel;
+use super::manifest::{KIND_HARMONIC_NOISE, LOG_FLOOR, PHASE_INPUT};
+use super::model::{HarmonicNoiseControls, LoadedModel};
+use crate::dsp::ddsp::{FrameControls, HarmonicNoiseSynth};
 use crate::dsp::sbr::BandLayout;
 use crate::dsp::stft::StftLayout;
 
 /// Records each ring holds: enough to ride out a few slow frames.
 const RING_RECORDS: usize = 8;
+
+/// Bins at the foot of the crossfade ramp that get no synthesized noise. Noise drawn anew each
+/// frame spreads over the synthesis window's main lobe (two bins each way) in the overlap-add;
+/// starting it two bins up keeps that spread out of the low band. The ramp's weight there is
+/// under 7 %, so nothing audible is lost.
+const NOISE_GUARD_BINS: usize = 2;
 
 /// How long the worker sleeps when it has nothing to do.
 const IDLE_SLEEP: Duration = Duration::from_micros(200);
@@ -270,6 +278,16 @@ struct Worker {
     band_active: bool,
     /// The result record being built.
     record: Vec<f32>,
+    /// Harmonic-noise models only: their outputs for all channels.
+    controls: HarmonicNoiseControls,
+    /// Harmonic-noise models only: the recurrent state per channel, `[channels, state]`.
+    state: Vec<f32>,
+    /// Harmonic-noise models only: the cutoff in bins per channel (the model's input).
+    cutoff_bins: Vec<f32>,
+    /// Harmonic-noise models only: one synthesizer per channel.
+    synths: Vec<HarmonicNoiseSynth>,
+    /// One channel's generated spectrum.
+    generated: Vec<Complex<f32>>,
     /// Where the time goes.
     timings: Arc<WorkerTimings>,
 }
@@ -287,7 +305,26 @@ impl Worker {
         let lookahead = model.manifest.lookahead_frames;
         let bins = records.bins;
         let channels = records.channels;
+        let controls = HarmonicNoiseControls::for_manifest(&model.manifest, channels);
+        let synths = model
+            .manifest
+            .synthesis
+            .as_ref()
+            .filter(|_| model.manifest.kind == KIND_HARMONIC_NOISE)
+            .map_or_else(Vec::new, |synthesis| {
+                let hop_fraction = layout.hop_size as f32 / layout.fft_size as f32;
+                (0..channels)
+                    .map(|c| {
+                        HarmonicNoiseSynth::new(synthesis.layout(bins, hop_fraction), c as u64)
+                    })
+                    .collect()
+            });
         Self {
+            state: vec![0.0; controls.state.len()],
+            cutoff_bins: vec![0.0; channels],
+            controls,
+            synths,
+            generated: vec![Complex::new(0.0, 0.0); bins],
             log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * bins]; channels],
             spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
             cutoff_history: vec![None; lookahead + 1],
@@ -363,6 +400,10 @@ impl Worker {
                 history.fill(Complex::new(0.0, 0.0));
             }
             self.cutoff_history.fill(None);
+            self.state.fill(0.0);
+            for synth in &mut self.synths {
+                synth.reset();
+            }
         }
         self.next_index = Some(index.wrapping_add(1));
         let slot = index as usize % frames;
@@ -388,7 +429,12 @@ impl Worker {
         }
         let target = index - lookahead as u32;
         let target_slot = target as usize % (lookahead + 1);
-        let ok = self.generate(index, target_slot).is_ok();
+        let mut ok = self.generate(index, target_slot).is_ok();
+        if ok && !self.record[2..].iter().all(|v| v.is_finite()) {
+            // A model that overflows must not reach the output: the engine uses SBR instead.
+            self.record[2..].fill(0.0);
+            ok = false;
+        }
         self.record[0] = f32::from_bits(target);
         self.record[1] = if ok { 1.0 } else { 0.0 };
         Some(target)
@@ -427,6 +473,9 @@ impl Worker {
         if !self.band_active {
             return Ok(());
         }
+        if !self.synths.is_empty() {
+            return self.generate_harmonic_noise(target_slot);
+        }
         self.model
             .run(&self.input, channels, bins, &mut self.output)?;
         let band = &self.band;
@@ -449,6 +498,64 @@ impl Worker {
                 };
                 let generated = phase * high[k].exp();
                 let correction = (generated - spectrum[k]) * band.replace_weight[k];
+                self.record[base + k] = correction.re;
+                self.record[base + bins + k] = correction.im;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a harmonic-noise model for the frame in `target_slot` (its input is already in
+    /// `self.input`), synthesizes each channel's band and writes the corrections. A channel whose
+    /// band below the ramp is digital silence gets nothing: silence stays silent.
+    fn generate_harmonic_noise(
+        &mut self,
+        target_slot: usize,
+    ) -> Result<(), super::model::ModelError> {
+        let bins = self.records.bins;
+        let channels = self.records.channels;
+        let cutoff_bin = self.band.cutoff_hz / self.layout.bin_hz();
+        self.cutoff_bins.fill(cutoff_bin);
+        self.model.run_harmonic_noise(
+            &self.input,
+            &self.cutoff_bins,
+            &self.state,
+            channels,
+            bins,
+            &mut self.controls,
+        )?;
+        self.state.copy_from_slice(&self.controls.state);
+        let band = &self.band;
+        let (sources, harmonics, bands) = (
+            self.controls.f0_bins.len() / channels,
+            self.controls.harmonic_mags.len() / channels,
+            self.controls.noise_log_mags.len() / channels,
+        );
+        for c in 0..channels {
+            let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
+            let silent = spectrum[..band.ramp_start_bin]
+                .iter()
+                .all(|bin| bin.re == 0.0 && bin.im == 0.0);
+            let generated = &mut self.generated;
+            if silent {
+                generated.fill(Complex::new(0.0, 0.0));
+            } else {
+                let controls = FrameControls {
+                    f0_bins: &self.controls.f0_bins[c * sources..(c + 1) * sources],
+                    harmonic_mags: &self.controls.harmonic_mags[c * harmonics..(c + 1) * harmonics],
+                    noise_log_mags: &self.controls.noise_log_mags[c * bands..(c + 1) * bands],
+                };
+                self.synths[c].render(
+                    controls,
+                    band.ramp_start_bin,
+                    band.ramp_start_bin + NOISE_GUARD_BINS,
+                    band.end_bin,
+                    generated,
+                );
+            }
+            let base = 2 + c * 2 * bins;
+            for k in band.ramp_start_bin..band.end_bin {
+                let correction = (generated[k] - spectrum[k]) * band.replace_weight[k];
                 self.record[base + k] = correction.re;
                 self.record[base + bins + k] = correction.im;
             }
