@@ -197,46 +197,39 @@ def test_an_unsupported_sample_rate_passes_audio_and_the_log_says_why():
     assert "audio passes through unchanged" in log
 
 
-def test_the_fixture_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
-    """ONNX Runtime beside the VST3 binary, the fixture from the user model folder; pedalboard
-    renders offline, so the plugin waits for every model frame and equals the CLI."""
-    audio, rate = demo
-    monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(FIXTURES))
+def assert_model_renders_like_the_cli(audio, rate, tmp_path, model_dir, choice, cli_name):
+    """Pedalboard renders offline, so the plugin waits for every model frame: its render with
+    the model `choice` (found via `model_dir`) equals the CLI's `--model cli_name`, keeps the
+    reported latency of a model with one look-ahead frame, and differs from SBR."""
     plugin = load_plugin()
-    plugin.model = "Spectral U-Net"
+    plugin.model = choice
     plugin.auto_cutoff = False
     plugin.cutoff_hz = 8000
     output = plugin_render(plugin, audio, rate)
     assert plugin.reported_latency_samples == 2048 + 3 * 512
     expected = cli_render(
-        audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "unet",
-        env={**os.environ, "AIRLIFT_MODEL_DIR": str(FIXTURES)},
+        audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", cli_name,
+        env={**os.environ, "AIRLIFT_MODEL_DIR": str(model_dir)},
     )
     assert np.max(np.abs(output - expected)) < TOLERANCE
     sbr = cli_render(audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "sbr")
     assert np.max(np.abs(output - sbr)) > 1e-3
 
 
+def test_the_fixture_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
+    """ONNX Runtime beside the VST3 binary, the fixture from the user model folder."""
+    audio, rate = demo
+    monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(FIXTURES))
+    assert_model_renders_like_the_cli(audio, rate, tmp_path, FIXTURES, "Spectral U-Net", "unet")
+
+
 def test_the_embedded_ddsp_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
-    """The DDSP model compiled into the plugin (no user models): pedalboard's offline render
-    equals the CLI's `--model ddsp`, differs from SBR, and keeps the reported latency."""
+    """The DDSP model compiled into the plugin, with no user models."""
     audio, rate = demo
     empty = tmp_path / "no-user-models"
     empty.mkdir()
     monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(empty))
-    plugin = load_plugin()
-    plugin.model = "DDSP"
-    plugin.auto_cutoff = False
-    plugin.cutoff_hz = 8000
-    output = plugin_render(plugin, audio, rate)
-    assert plugin.reported_latency_samples == 2048 + 3 * 512
-    env = {**os.environ, "AIRLIFT_MODEL_DIR": str(empty)}
-    expected = cli_render(
-        audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "ddsp", env=env,
-    )
-    assert np.max(np.abs(output - expected)) < TOLERANCE
-    sbr = cli_render(audio, rate, tmp_path, "--cutoff", str(plugin.cutoff_hz), "--model", "sbr")
-    assert np.max(np.abs(output - sbr)) > 1e-3
+    assert_model_renders_like_the_cli(audio, rate, tmp_path, empty, "DDSP", "ddsp")
 
 
 def test_without_onnx_runtime_the_plugin_runs_sbr_and_the_log_says_why():
