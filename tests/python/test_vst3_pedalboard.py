@@ -205,6 +205,10 @@ def assert_model_renders_like_the_cli(audio, rate, tmp_path, model_dir, choice, 
     plugin.model = choice
     plugin.auto_cutoff = False
     plugin.cutoff_hz = 8000
+    # A model change takes effect when the host restarts the plugin; pedalboard does when the
+    # sample rate changes.
+    other_rate = 48_000 if rate != 48_000 else 44_100
+    plugin.process(np.zeros((2, 4800), dtype=np.float32), other_rate)
     output = plugin_render(plugin, audio, rate)
     assert plugin.reported_latency_samples == 2048 + 3 * 512
     expected = cli_render(

@@ -226,6 +226,12 @@ impl ModelManifest {
             return Err(mismatch("hop_fraction", hop_fraction, self.hop_fraction));
         }
         let bins = layout.num_bins() as i64;
+        self.check_tensor(
+            &self.inputs,
+            "inputs",
+            LOG_MAG_INPUT,
+            &[-1, self.frames() as i64, bins],
+        )?;
         if let Some(other) = self
             .inputs
             .iter()
@@ -237,12 +243,6 @@ impl ModelManifest {
                 &other.name,
             ));
         }
-        self.check_tensor(
-            &self.inputs,
-            "inputs",
-            LOG_MAG_INPUT,
-            &[-1, self.frames() as i64, bins],
-        )?;
         if self.kind == KIND_SPECTRAL {
             if let Some(extra) = self.inputs.iter().find(|t| t.name != LOG_MAG_INPUT) {
                 return Err(mismatch(
