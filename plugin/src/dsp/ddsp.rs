@@ -45,24 +45,15 @@ pub struct SynthLayout {
 }
 
 impl SynthLayout {
-    /// Position of `bin` on the envelope grid, clamped to its ends.
-    fn envelope_position(&self, bin: f32) -> f32 {
+    /// Where `bin` falls on the envelope grid, clamped to its ends: the band centre below it
+    /// and the fraction of the way to the next one.
+    fn envelope_position(&self, bin: f32) -> (usize, f32) {
         let step = (self.envelope_highest_bin / self.envelope_lowest_bin).ln()
             / (self.envelope_bands - 1) as f32;
-        ((bin.max(1e-3).ln() - self.envelope_lowest_bin.ln()) / step)
-            .clamp(0.0, (self.envelope_bands - 1) as f32)
-    }
-
-    /// The noise magnitude per bin from the band log-magnitudes: linear interpolation of the
-    /// logs between band centres, held beyond the ends.
-    pub fn noise_gain_per_bin(&self, noise_log_mags: &[f32], gains: &mut [f32]) {
-        for (bin, gain) in gains.iter_mut().enumerate() {
-            let pos = self.envelope_position(bin as f32);
-            let lower = (pos.floor() as usize).min(self.envelope_bands - 2);
-            let frac = pos - lower as f32;
-            let log = noise_log_mags[lower] * (1.0 - frac) + noise_log_mags[lower + 1] * frac;
-            *gain = log.exp();
-        }
+        let pos = ((bin.max(1e-3).ln() - self.envelope_lowest_bin.ln()) / step)
+            .clamp(0.0, (self.envelope_bands - 1) as f32);
+        let lower = (pos.floor() as usize).min(self.envelope_bands - 2);
+        (lower, pos - lower as f32)
     }
 }
 
@@ -107,8 +98,8 @@ pub struct HarmonicNoiseSynth {
     noise_state: u64,
     /// The seed `reset` returns the noise generator to.
     noise_seed: u64,
-    /// Noise magnitude per bin of the current frame.
-    noise_gains: Vec<f32>,
+    /// Per bin, where it falls on the envelope grid (fixed by the layout, so found once).
+    envelope_grid: Vec<(usize, f32)>,
 }
 
 impl HarmonicNoiseSynth {
@@ -122,8 +113,17 @@ impl HarmonicNoiseSynth {
             has_previous: false,
             noise_state: noise_seed,
             noise_seed,
-            noise_gains: vec![0.0; layout.bins],
+            envelope_grid: (0..layout.bins)
+                .map(|bin| layout.envelope_position(bin as f32))
+                .collect(),
         }
+    }
+
+    /// The noise magnitude at `bin` from the band log-magnitudes: linear interpolation of the
+    /// logs between band centres, held beyond the ends.
+    pub fn noise_gain(&self, noise_log_mags: &[f32], bin: usize) -> f32 {
+        let (lower, frac) = self.envelope_grid[bin];
+        (noise_log_mags[lower] * (1.0 - frac) + noise_log_mags[lower + 1] * frac).exp()
     }
 
     /// Back to rest: phases zero, no previous frame, the noise generator at its seed.
@@ -216,14 +216,15 @@ impl HarmonicNoiseSynth {
                 }
             }
         }
-        if noise_from_bin < to_bin {
-            let mut gains = std::mem::take(&mut self.noise_gains);
-            layout.noise_gain_per_bin(controls.noise_log_mags, &mut gains);
-            for k in noise_from_bin.max(from_bin)..to_bin {
-                let sample = self.gaussian_pair();
-                spectrum[k] += sample * (layout.noise_scale * gains[k]);
-            }
-            self.noise_gains = gains;
+        let noise_from_bin = noise_from_bin.max(from_bin);
+        for (k, bin) in spectrum
+            .iter_mut()
+            .enumerate()
+            .take(to_bin)
+            .skip(noise_from_bin)
+        {
+            let gain = layout.noise_scale * self.noise_gain(controls.noise_log_mags, k);
+            *bin += self.gaussian_pair() * gain;
         }
     }
 }
@@ -246,6 +247,26 @@ mod tests {
             bins: 1025,
             hop_fraction: 0.25,
         }
+    }
+
+    /// Renders one frame of fixed controls over `bins` (harmonics and noise from its start)
+    /// into a fresh spectrum whose other bins hold `fill`.
+    fn render_frame(
+        synth: &mut HarmonicNoiseSynth,
+        f0_bins: &[f32],
+        harmonic_mags: &[f32],
+        noise_log_mags: &[f32],
+        bins: std::ops::Range<usize>,
+        fill: Complex<f32>,
+    ) -> Vec<Complex<f32>> {
+        let mut spectrum = vec![fill; synth.layout.bins];
+        let controls = FrameControls {
+            f0_bins,
+            harmonic_mags,
+            noise_log_mags,
+        };
+        synth.render(controls, bins.start, bins.start, bins.end, &mut spectrum);
+        spectrum
     }
 
     fn floats(value: &serde_json::Value) -> Vec<f64> {
@@ -301,15 +322,17 @@ mod tests {
                 assert!(error < 1e-4 * peak, "bin {k}: error {error} (peak {peak})");
             }
         }
-        let mut gains = vec![0.0f32; layout.bins];
         let noise_log_mags: Vec<f32> = floats(&reference["noise_log_mags"])
             .iter()
             .map(|&v| v as f32)
             .collect();
-        layout.noise_gain_per_bin(&noise_log_mags, &mut gains);
-        for (ours, theirs) in gains.iter().zip(floats(&reference["noise_gain_per_bin"])) {
+        for (bin, theirs) in floats(&reference["noise_gain_per_bin"])
+            .into_iter()
+            .enumerate()
+        {
+            let ours = synth.noise_gain(&noise_log_mags, bin);
             assert!(
-                (*ours as f64 - theirs).abs() < 1e-4 * theirs,
+                (ours as f64 - theirs).abs() < 1e-4 * theirs,
                 "{ours} vs {theirs}"
             );
         }
@@ -439,14 +462,8 @@ mod tests {
         let mut synth = HarmonicNoiseSynth::new(layout, 7);
         let frames: Vec<_> = (0..400)
             .map(|_| {
-                let mut spectrum = vec![Complex::new(0.0f32, 0.0); layout.bins];
-                let controls = FrameControls {
-                    f0_bins: &f0,
-                    harmonic_mags: &mags,
-                    noise_log_mags: &noise_log_mags,
-                };
-                synth.render(controls, 100, 100, 900, &mut spectrum);
-                spectrum
+                let zero = Complex::new(0.0, 0.0);
+                render_frame(&mut synth, &f0, &mags, &noise_log_mags, 100..900, zero)
             })
             .collect();
         let out = overlap_add(&plans, &frames);
@@ -475,14 +492,7 @@ mod tests {
         let mags = vec![1.0f32; 512];
         let f0 = [7.5f32, 9.25];
         let render = |synth: &mut HarmonicNoiseSynth| {
-            let mut spectrum = vec![Complex::new(9.0f32, 9.0); layout.bins];
-            let controls = FrameControls {
-                f0_bins: &f0,
-                harmonic_mags: &mags,
-                noise_log_mags: &noise,
-            };
-            synth.render(controls, 300, 300, 700, &mut spectrum);
-            spectrum
+            render_frame(synth, &f0, &mags, &noise, 300..700, Complex::new(9.0, 9.0))
         };
         let mut synth = HarmonicNoiseSynth::new(layout, 3);
         let first = render(&mut synth);
