@@ -6,9 +6,13 @@ use std::process::Command;
 
 use realfft::RealFftPlanner;
 
-/// Removes everything above `cutoff_hz` with one FFT over the whole signal: an ideal
-/// brick-wall low-pass.
-pub fn brick_wall(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32) -> Vec<f32> {
+/// Scales every frequency of `signal` by `gain(hz)`, with one FFT over the whole signal: an
+/// ideal zero-phase filter.
+pub fn filter_whole_signal(
+    signal: &[f32],
+    sample_rate_hz: u32,
+    gain: impl Fn(f32) -> f32,
+) -> Vec<f32> {
     let len = signal.len();
     let mut planner = RealFftPlanner::<f32>::new();
     let forward = planner.plan_fft_forward(len);
@@ -18,13 +22,23 @@ pub fn brick_wall(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32) -> Vec<f3
     forward.process(&mut input, &mut spectrum).unwrap();
     let bin_hz = sample_rate_hz as f32 / len as f32;
     for (k, bin) in spectrum.iter_mut().enumerate() {
-        if k as f32 * bin_hz > cutoff_hz {
-            *bin = realfft::num_complex::Complex::new(0.0, 0.0);
-        }
+        *bin *= gain(k as f32 * bin_hz);
     }
     let mut output = inverse.make_output_vec();
     inverse.process(&mut spectrum, &mut output).unwrap();
     output.iter().map(|x| x / len as f32).collect()
+}
+
+/// Removes everything above `cutoff_hz` with one FFT over the whole signal: an ideal
+/// brick-wall low-pass.
+pub fn brick_wall(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32) -> Vec<f32> {
+    filter_whole_signal(signal, sample_rate_hz, |hz| {
+        if hz > cutoff_hz {
+            0.0
+        } else {
+            1.0
+        }
+    })
 }
 
 /// A Butterworth low-pass of `order` (1 or more) at `cutoff_hz` (-3 dB), by the bilinear

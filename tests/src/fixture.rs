@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::filters::filter_whole_signal;
 use airlift::dsp::sbr::BandLayout;
 use airlift::dsp::stft::StftLayout;
-use realfft::RealFftPlanner;
 
 /// The cutoff the fixture tests use.
 pub const CUTOFF_HZ: f32 = 8000.0;
@@ -21,25 +21,15 @@ pub fn expected_output(input: &[f32], rate: u32) -> Vec<f32> {
     let layout = StftLayout::for_sample_rate(rate as f32);
     let mut band = BandLayout::with_capacity(&layout);
     assert!(band.configure(&layout, CUTOFF_HZ));
-    let len = input.len();
-    let mut planner = RealFftPlanner::<f32>::new();
-    let forward = planner.plan_fft_forward(len);
-    let inverse = planner.plan_fft_inverse(len);
-    let mut buffer = input.to_vec();
-    let mut spectrum = forward.make_output_vec();
-    forward.process(&mut buffer, &mut spectrum).unwrap();
-    let engine_bin_hz = layout.bin_hz();
-    for (k, bin) in spectrum.iter_mut().enumerate() {
-        let position = k as f32 * rate as f32 / len as f32 / engine_bin_hz;
-        let below = (position.floor() as usize).min(layout.num_bins() - 1);
-        let above = (below + 1).min(layout.num_bins() - 1);
+    let last_bin = layout.num_bins() - 1;
+    filter_whole_signal(input, rate, |hz| {
+        let position = hz / layout.bin_hz();
+        let below = (position.floor() as usize).min(last_bin);
+        let above = (below + 1).min(last_bin);
         let t = position - below as f32;
         let weight = (1.0 - t) * band.replace_weight[below] + t * band.replace_weight[above];
-        *bin *= 1.0 - 0.5 * weight;
-    }
-    let mut output = inverse.make_output_vec();
-    inverse.process(&mut spectrum, &mut output).unwrap();
-    output.iter().map(|x| x / len as f32).collect()
+        1.0 - 0.5 * weight
+    })
 }
 
 /// Error of `output` (aligned by `latency`) against `expected`, in dB relative to `expected`,
