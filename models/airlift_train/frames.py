@@ -46,16 +46,14 @@ def make_clip(features: Features, original: np.ndarray, limited: np.ndarray, cut
                 torch.log(y.abs() + 1e-9).half(), shape)
 
 
-def degraded_clips(features, pieces, rate, per_piece, rng, shapes=None, cutoffs=None):
-    """Band-limits every piece `per_piece` times with random shapes and cutoffs (or all given
-    combinations of `shapes` and `cutoffs`)."""
+def degraded_clips(features, pieces, rate, per_piece, rng):
+    """Band-limits every piece `per_piece` times with random shapes and cutoffs."""
     clips = []
     for audio in pieces:
-        if shapes is not None:
-            combos = [(s, c) for s in shapes for c in cutoffs]
-        else:
-            combos = [(str(rng.choice(degrade.SHAPES)), degrade.random_cutoff_hz(rng))
-                      for _ in range(per_piece)]
+        # All of a piece's draws come first, then the filters' own: the committed model was
+        # trained on this order.
+        combos = [(str(rng.choice(degrade.SHAPES)), degrade.random_cutoff_hz(rng))
+                  for _ in range(per_piece)]
         for shape, cutoff in combos:
             limited = degrade.lowpass(audio, rate, shape, cutoff, rng)
             clips.append(make_clip(features, audio, limited, cutoff, rate, shape, rng))
