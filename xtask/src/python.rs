@@ -1,5 +1,5 @@
 //! The Python virtual environments: one for the tests that drive the VST3 bundle through
-//! pedalboard, one for training the models.
+//! pedalboard, one for the corpus and the quality measurement, one for training the models.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +16,9 @@ pub const TEST_REQUIREMENTS: &[&str] = &[
     "pytest==9.2.0",
     "pillow==13.0.0",
 ];
+
+/// Python packages of the corpus builder and the quality measurement on the excerpts.
+pub const CORPUS_REQUIREMENTS: &[&str] = &["numpy==2.4.6", "scipy==1.17.1", "soundfile==0.14.0"];
 
 /// Python packages of the training pipeline (`models/airlift_train`), pinned so a training run
 /// can be repeated. onnxruntime is the version the plugin ships, for the parity check.

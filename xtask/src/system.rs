@@ -34,6 +34,21 @@ pub const PACKAGES: &[&str] = &[
 pub const TRAINING_PACKAGES: &[&str] =
     &["fluidsynth", "fluid-soundfont-gm", "lame", "python3-venv"];
 
+/// The recorded-music corpus (`models/airlift_train/corpus.py` lists where each keeps its
+/// music), python3-venv for its script. Never a wesnoth, supertuxkart or hedgewars package:
+/// those are reserved for an independent evaluation.
+pub const CORPUS_PACKAGES: &[&str] = &[
+    "warzone2100-music",
+    "nexuiz-music",
+    "ufoai-music",
+    "hyperrogue-music",
+    "singularity-music",
+    "planetblupi-music-ogg",
+    "sonic-pi-samples",
+    "hydrogen-drumkits",
+    "python3-venv",
+];
+
 /// Installs the packages of [`PACKAGES`] that are missing.
 pub fn ensure_packages() -> Result<()> {
     ensure(PACKAGES)
