@@ -66,12 +66,15 @@ impl std::fmt::Display for MetricsError {
 impl std::error::Error for MetricsError {}
 
 /// Compares `estimate` with `reference` (channels of samples at `sample_rate_hz`) over their
-/// common length. `cutoff_hz` enables LSD-HF and the low-band deviation.
+/// common length. `cutoff_hz` enables LSD-HF and the low-band deviation. `band_edge_hz` is the
+/// reference's own band edge (an Ogg or MP3 source's low-pass): the log-spectral distances
+/// leave out the bins above it, where the reference is no reference.
 pub fn evaluate(
     reference: &[Vec<f32>],
     estimate: &[Vec<f32>],
     sample_rate_hz: u32,
     cutoff_hz: Option<f32>,
+    band_edge_hz: Option<f32>,
 ) -> Result<EvalReport, MetricsError> {
     if reference.len() != estimate.len() || reference.is_empty() {
         return Err(MetricsError::ChannelMismatch {
@@ -94,7 +97,9 @@ pub fn evaluate(
         });
     }
     let bin_hz = sample_rate_hz as f64 / fft_size as f64;
-    let num_bins = fft_size / 2 + 1;
+    let num_bins = band_edge_hz.map_or(fft_size / 2 + 1, |hz| {
+        ((hz as f64 / bin_hz).floor() as usize + 1).clamp(1, fft_size / 2 + 1)
+    });
     let cutoff_bin = cutoff_hz.map(|hz| ((hz as f64 / bin_hz).ceil() as usize).min(num_bins));
     let low_band_end = cutoff_hz.map(|hz| {
         ((hz as f64 * (-(RAMP_OCTAVES as f64)).exp2() / bin_hz).floor() as usize).min(num_bins)
@@ -196,7 +201,7 @@ mod tests {
     #[test]
     fn identical_signals_score_perfectly() {
         let signal = vec![noise(44_100, 1)];
-        let report = evaluate(&signal, &signal, 44_100, Some(8000.0)).unwrap();
+        let report = evaluate(&signal, &signal, 44_100, Some(8000.0), None).unwrap();
         assert_eq!(report.lsd, 0.0);
         assert_eq!(report.lsd_hf, Some(0.0));
         assert!(report.si_sdr_db > 100.0);
@@ -215,10 +220,35 @@ mod tests {
             &[muffled],
             44_100,
             Some(11_000.0),
+            None,
         )
         .unwrap();
         assert!(report.lsd_hf.unwrap() > report.lsd);
         assert!(report.lsd > 0.3);
+    }
+
+    #[test]
+    fn bins_above_the_band_edge_are_left_out() {
+        let reference = noise(44_100, 4);
+        // A loud tone at 18 kHz that the reference lacks.
+        let estimate: Vec<f32> = reference
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x + (i as f32 * 18_000.0 / 44_100.0 * std::f32::consts::TAU).sin())
+            .collect();
+        let pair = |edge| {
+            evaluate(
+                std::slice::from_ref(&reference),
+                std::slice::from_ref(&estimate),
+                44_100,
+                Some(8000.0),
+                edge,
+            )
+            .unwrap()
+        };
+        let all = pair(None).lsd_hf.unwrap();
+        let below = pair(Some(16_000.0)).lsd_hf.unwrap();
+        assert!(below < 0.1 * all, "{below} vs {all}");
     }
 
     #[test]

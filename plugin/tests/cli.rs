@@ -238,7 +238,7 @@ fn the_model_runs_when_it_can_and_sbr_with_a_reason_when_it_cannot() {
     // ONNX Runtime beside the binary (placed by `cargo xtask test`) and the fixture installed.
     let (model, log) = render("model.wav", "unet", &[("AIRLIFT_MODEL_DIR", &fixtures)]);
     assert!(
-        log.contains("model: half_magnitude on ONNX Runtime (CPU)"),
+        log.contains("model: tenfold_magnitude on ONNX Runtime (CPU)"),
         "{log}"
     );
     assert_ne!(model, sbr);
@@ -278,11 +278,15 @@ fn the_model_runs_when_it_can_and_sbr_with_a_reason_when_it_cannot() {
     let broken = dir.join("broken");
     std::fs::create_dir_all(&broken).unwrap();
     std::fs::copy(
-        fixtures.join("half_magnitude.json"),
-        broken.join("half_magnitude.json"),
+        fixtures.join("tenfold_magnitude.json"),
+        broken.join("tenfold_magnitude.json"),
     )
     .unwrap();
-    std::fs::write(broken.join("half_magnitude.onnx"), b"this is not a model").unwrap();
+    std::fs::write(
+        broken.join("tenfold_magnitude.onnx"),
+        b"this is not a model",
+    )
+    .unwrap();
     let (fallback, log) = render("broken.wav", "unet", &[("AIRLIFT_MODEL_DIR", &broken)]);
     assert!(
         log.contains("ONNX Runtime:") && log.contains("SBR runs instead"),

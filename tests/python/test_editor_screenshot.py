@@ -49,7 +49,10 @@ def test_the_spectrum_shows_input_output_and_the_cutoff():
     assert 0.6 * width < marker < 0.95 * width, marker
     # The generated band: blue output above the marker, none of it below.
     blue = pixels_near(spectrum, OUTPUT_BLUE, 30)
-    assert blue[:, marker + 3 :].sum() > 200, blue[:, marker + 3 :].sum()
+    above = blue[:, marker + 3 :]
+    # At least one and a half blue pixels per column above the marker on average (the band is
+    # shaded and its top is drawn), wherever the detected edge puts the marker.
+    assert above.sum() > 1.5 * above.shape[1], (above.sum(), above.shape[1])
     assert blue[:, : marker - 40].sum() < 0.05 * blue[:, marker + 3 :].sum()
 
 

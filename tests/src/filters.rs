@@ -60,16 +60,7 @@ pub fn butterworth(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32, order: u
             (1.0 - cos) / 2.0 / a0,
         ];
         let a = [-2.0 * cos / a0, (1.0 - alpha) / a0];
-        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-        for sample in out.iter_mut() {
-            let x = *sample;
-            let y = b[0] * x + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2;
-            x2 = x1;
-            x1 = x;
-            y2 = y1;
-            y1 = y;
-            *sample = y;
-        }
+        biquad(&mut out, b, a);
     }
     if order % 2 == 1 {
         let k = (w0 / 2.0).tan();
@@ -85,6 +76,53 @@ pub fn butterworth(signal: &[f32], sample_rate_hz: u32, cutoff_hz: f32, order: u
         }
     }
     out.into_iter().map(|x| x as f32).collect()
+}
+
+/// A Chebyshev type I low-pass of even `order` with `ripple_db` of pass-band ripple, whose
+/// pass band ends at `edge_hz`, by the bilinear transform with pre-warping, as a cascade of
+/// second-order sections computed in f64.
+pub fn chebyshev1(
+    signal: &[f32],
+    sample_rate_hz: u32,
+    edge_hz: f32,
+    order: usize,
+    ripple_db: f64,
+) -> Vec<f32> {
+    assert!(order % 2 == 0 && order > 0, "an even order");
+    let fs = sample_rate_hz as f64;
+    let k = 2.0 * fs;
+    let warped = k * (std::f64::consts::PI * edge_hz as f64 / fs).tan();
+    let epsilon = (10f64.powf(ripple_db / 10.0) - 1.0).sqrt();
+    let v = (1.0 / epsilon).asinh() / order as f64;
+    let mut out: Vec<f64> = signal.iter().map(|&x| x as f64).collect();
+    for pair in 0..order / 2 {
+        let theta = std::f64::consts::PI * (2 * pair + 1) as f64 / (2 * order) as f64;
+        let (re, im) = (
+            -v.sinh() * theta.sin() * warped,
+            v.cosh() * theta.cos() * warped,
+        );
+        // The analog section |p|² / (s² - 2 Re(p) s + |p|²), through s = k (1 - z⁻¹) / (1 + z⁻¹).
+        let (a1s, a0s) = (-2.0 * re, re * re + im * im);
+        let a0 = k * k + a1s * k + a0s;
+        let b = [a0s / a0, 2.0 * a0s / a0, a0s / a0];
+        let a = [2.0 * (a0s - k * k) / a0, (k * k - a1s * k + a0s) / a0];
+        biquad(&mut out, b, a);
+    }
+    out.into_iter().map(|x| x as f32).collect()
+}
+
+/// Runs one second-order section `b / (1 + a[0] z⁻¹ + a[1] z⁻²)` over `samples` in place.
+fn biquad(samples: &mut [f64], b: [f64; 3], a: [f64; 2]) {
+    let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+    for sample in samples.iter_mut() {
+        let x = *sample;
+        let y = b[0] * x + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2;
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
+        *sample = y;
+    }
 }
 
 /// A signal after an MP3 round trip through Debian's `lame`, and the low-pass band lame

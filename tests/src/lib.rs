@@ -3,8 +3,10 @@
 //! host that loads the real bundle.
 
 pub mod clap_host;
+pub mod excerpts;
 pub mod filters;
 pub mod fixture;
+pub mod models;
 pub mod render;
 pub mod signals;
 

@@ -9,8 +9,7 @@ use airlift::dsp::stft::StftLayout;
 use airlift::engine::ModelKind;
 use airlift::params::AirliftParams;
 use airlift_tests::clap_host::{ClapId, ClapPluginHost};
-use airlift_tests::fixture::{error_db, expected_output, fixture_dir, CUTOFF_HZ};
-use airlift_tests::signals::music_like_stereo;
+use airlift_tests::fixture::{error_db, expected_output, fixture_dir, fixture_input, CUTOFF_HZ};
 use airlift_tests::workspace_root;
 use nice_plug::prelude::Param;
 
@@ -81,10 +80,7 @@ fn render_with_fixture(input: &[Vec<f32>], rate: u32) -> (Vec<Vec<f32>>, usize, 
 #[test]
 fn two_plugin_instances_at_once_match_each_alone() {
     let rate = 48_000u32;
-    let inputs = [
-        music_like_stereo(rate, 1.0, 42),
-        music_like_stereo(rate, 1.0, 43),
-    ];
+    let inputs = [fixture_input(rate, 2.5, 42), fixture_input(rate, 2.5, 43)];
     let together: Vec<Vec<Vec<f32>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = inputs
             .iter()
@@ -96,7 +92,7 @@ fn two_plugin_instances_at_once_match_each_alone() {
         let (alone, latency, _) = render_with_fixture(input, rate);
         assert!(alone == *output);
         for (out, inp) in output.iter().zip(input) {
-            assert!(error_db(out, &expected_output(inp, rate), latency) < -60.0);
+            assert!(error_db(out, &expected_output(inp, rate), latency, rate) < -60.0);
         }
     }
 }
@@ -105,11 +101,11 @@ fn two_plugin_instances_at_once_match_each_alone() {
 fn the_fixture_runs_in_the_plugin_at_the_reported_latency() {
     let rate = 48_000u32;
     let layout = StftLayout::for_sample_rate(rate as f32);
-    let input = music_like_stereo(rate, 2.0, 41);
+    let input = fixture_input(rate, 2.5, 41);
     let (output, latency, mut host) = render_with_fixture(&input, rate);
     assert_eq!(latency, layout.fft_size + 3 * layout.hop_size);
     for (out, inp) in output.iter().zip(&input) {
-        let error = error_db(out, &expected_output(inp, rate), latency);
+        let error = error_db(out, &expected_output(inp, rate), latency, rate);
         assert!(error < -60.0, "error {error:.1} dB");
     }
     let model = host.param_id("Model").unwrap();

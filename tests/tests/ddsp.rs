@@ -4,71 +4,34 @@
 //! gives the same samples for any block size and in offline mode.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use airlift::dsp::stft::StftLayout;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode};
 use airlift::inference::model::{HarmonicNoiseControls, LoadedModel, SessionSettings};
 use airlift::inference::registry::find_model;
-use airlift::inference::start_model;
-use airlift::inference::worker::WorkerOptions;
 use airlift_tests::filters::{band_energy, brick_wall};
+use airlift_tests::models::setup_runtime;
 use airlift_tests::render::{stream, VARYING_BLOCKS};
 use airlift_tests::signals::music_like;
 use airlift_tests::workspace_root;
-
-/// ONNX Runtime from `cargo xtask test`, and an empty user model folder so that the embedded
-/// model is the one found. Set once, before anything in this process loads the runtime.
-fn setup() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let library = workspace_root().join("target/onnxruntime/cpu/libonnxruntime.so.1.31.1");
-        assert!(
-            library.exists(),
-            "{} is missing: run `cargo xtask test`",
-            library.display()
-        );
-        let empty = std::env::temp_dir().join(format!("airlift-ddsp-{}", std::process::id()));
-        std::fs::create_dir_all(&empty).unwrap();
-        std::env::set_var("ORT_DYLIB_PATH", &library);
-        std::env::set_var("AIRLIFT_MODEL_DIR", &empty);
-    });
-}
 
 fn models_dir() -> PathBuf {
     workspace_root().join("models")
 }
 
 fn ddsp_engine(rate: u32, cutoff_hz: f32, mode: ProcessingMode) -> Engine {
-    setup();
-    let layout = StftLayout::for_sample_rate(rate as f32);
-    let link = start_model(
-        ModelKind::Ddsp,
-        layout,
-        1,
-        SessionSettings::default(),
-        WorkerOptions::default(),
-    )
-    .expect("the embedded DDSP model starts");
     let settings = EngineSettings {
         cutoff: CutoffMode::Manual(cutoff_hz),
         model: ModelKind::Ddsp,
         mix: 1.0,
         output_gain_db: 0.0,
     };
-    Engine::with_worker(
-        rate as f32,
-        1,
-        settings,
-        Some((ModelKind::Ddsp, link)),
-        mode,
-    )
-    .unwrap()
+    airlift_tests::models::ddsp_engine(rate, 1, settings, mode)
 }
 
 #[test]
 fn the_embedded_model_is_the_committed_one_and_matches_pytorch() {
-    setup();
+    setup_runtime();
     let source = find_model(ModelKind::Ddsp).unwrap();
     assert_eq!(source.origin, "embedded ddsp");
     let committed = std::fs::read(models_dir().join("ddsp.onnx")).unwrap();

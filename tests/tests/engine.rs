@@ -209,12 +209,22 @@ fn corrupt_input_never_reaches_the_output_and_the_engine_recovers() {
         );
         assert_eq!(engine.status().rejected_samples, 301);
 
-        // Once the corrupt stretch has left the window, the output is exactly the clean one.
+        // Before the corrupt stretch the output is exactly the clean one. Once it has left the
+        // window, the audio path is the clean one again; only the detector's long-term view of
+        // which bands are missing has heard a few frames less, so the generated band may differ
+        // by a hair.
         let (clean_output, _) = render(rate, &clean, settings, &VARYING_BLOCKS);
         let recovered = bad_end + 2 * engine.latency_samples() as usize;
         for (out, reference) in output.iter().zip(&clean_output) {
-            assert!(out[recovered..] == reference[recovered..], "rate {rate}");
             assert!(out[..bad_start] == reference[..bad_start]);
+            let (mut error, mut energy) = (0.0f64, 0.0f64);
+            for (y, r) in out[recovered..].iter().zip(&reference[recovered..]) {
+                error += (y - r).powi(2) as f64;
+                energy += r.powi(2) as f64;
+            }
+            let error_db = 10.0 * (error / energy).log10();
+            eprintln!("rate {rate}: after recovery {error_db:.1} dB from the clean output");
+            assert!(error_db < -60.0, "rate {rate}: {error_db:.1} dB");
         }
     }
 }

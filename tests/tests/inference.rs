@@ -1,5 +1,5 @@
-//! The neural path with the fixture model (`models/fixtures/half_magnitude.onnx`, which halves
-//! every generated bin and keeps its phase): parity with its Python reference, manifest checks
+//! The neural path with the fixture model (`models/fixtures/tenfold_magnitude.onnx`, whose
+//! generated bins are ten times the input's, with its phase): parity with its Python reference, manifest checks
 //! that name the field, exact application at the reported latency, offline equal to an
 //! unhurried real-time run, forced dropouts, and two engines at once.
 
@@ -13,7 +13,7 @@ use airlift::inference::manifest::ModelManifest;
 use airlift::inference::model::{LoadedModel, SessionSettings};
 use airlift::inference::start_model;
 use airlift::inference::worker::WorkerOptions;
-use airlift_tests::fixture::{error_db, expected_output, CUTOFF_HZ};
+use airlift_tests::fixture::{error_db, expected_output, fixture_input, CUTOFF_HZ};
 use airlift_tests::render::{stream, VARYING_BLOCKS};
 use airlift_tests::signals::music_like_stereo;
 use airlift_tests::workspace_root;
@@ -79,12 +79,12 @@ fn fixture_engine(
 fn the_fixture_matches_its_python_reference() {
     let fixtures = setup();
     let manifest = ModelManifest::from_json(
-        &std::fs::read_to_string(fixtures.join("half_magnitude.json")).unwrap(),
+        &std::fs::read_to_string(fixtures.join("tenfold_magnitude.json")).unwrap(),
     )
     .unwrap();
-    let bytes = std::fs::read(fixtures.join("half_magnitude.onnx")).unwrap();
+    let bytes = std::fs::read(fixtures.join("tenfold_magnitude.onnx")).unwrap();
     let reference: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixtures.join("half_magnitude.reference.json")).unwrap(),
+        &std::fs::read_to_string(fixtures.join("tenfold_magnitude.reference.json")).unwrap(),
     )
     .unwrap();
     let floats = |key: &str| -> Vec<f32> {
@@ -122,8 +122,8 @@ fn the_fixture_matches_its_python_reference() {
 #[test]
 fn a_manifest_that_does_not_fit_names_the_field() {
     let fixtures = setup();
-    let text = std::fs::read_to_string(fixtures.join("half_magnitude.json")).unwrap();
-    let bytes = std::fs::read(fixtures.join("half_magnitude.onnx")).unwrap();
+    let text = std::fs::read_to_string(fixtures.join("tenfold_magnitude.json")).unwrap();
+    let bytes = std::fs::read(fixtures.join("tenfold_magnitude.onnx")).unwrap();
     let layout = StftLayout::for_sample_rate(48_000.0);
     type Change = Box<dyn Fn(&mut serde_json::Value)>;
     let cases: [(&str, Change); 5] = [
@@ -167,7 +167,7 @@ fn a_manifest_that_does_not_fit_names_the_field() {
 #[test]
 fn the_engine_applies_exactly_the_fixture_at_the_reported_latency() {
     for rate in [44_100u32, 96_000] {
-        let input = music_like_stereo(rate, 2.5, 31);
+        let input = fixture_input(rate, 2.5, 31);
         for blocks in [&[64usize][..], &[1024], &VARYING_BLOCKS] {
             let mut engine =
                 fixture_engine(rate, 2, ProcessingMode::Offline, WorkerOptions::default());
@@ -181,14 +181,19 @@ fn the_engine_applies_exactly_the_fixture_at_the_reported_latency() {
             assert_eq!(status.dropouts, 0);
             assert!(status.model_frames > 0);
             for (out, inp) in output.iter().zip(&input) {
-                let error = error_db(out, &expected_output(inp, rate), latency);
+                let error = error_db(out, &expected_output(inp, rate), latency, rate);
                 assert!(
                     error < -60.0,
                     "rate {rate}, blocks {blocks:?}: error {error:.1} dB"
                 );
                 eprintln!("rate {rate}, blocks {blocks:?}: error {error:.1} dB");
                 // One hop early or late would be far off.
-                let early = error_db(out, &expected_output(inp, rate), latency - layout.hop_size);
+                let early = error_db(
+                    out,
+                    &expected_output(inp, rate),
+                    latency - layout.hop_size,
+                    rate,
+                );
                 assert!(early > -20.0, "misalignment went unnoticed ({early:.1} dB)");
             }
         }

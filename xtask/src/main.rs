@@ -51,6 +51,8 @@ fn main() -> Result<()> {
         "setup" => system::ensure_packages(),
         "screenshot" => screenshot(&root).map(|path| println!("{}", path.display())),
         "bench" => bench(&root),
+        "corpus" => corpus(&root, &args.collect::<Vec<_>>()),
+        "quality" => quality(&root, &args.collect::<Vec<_>>()),
         "train" => {
             let args: Vec<String> = args.collect();
             match args.split_first() {
@@ -59,7 +61,7 @@ fn main() -> Result<()> {
             }
         }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | train ddsp | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | corpus | quality [--before BIN] | train ddsp | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -301,6 +303,59 @@ fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
     println!(
         "models/ddsp.onnx and its manifest are written; rebuild the plugin to embed the new model"
     );
+    Ok(())
+}
+
+/// Builds the recorded-music corpus: installs its Debian packages, decodes every piece at 44.1
+/// and 48 kHz under `target/corpus` with a manifest, and rewrites the committed test excerpts
+/// (`tests/excerpts/`, deterministic). Extra arguments go to the script.
+fn corpus(root: &Path, extra: &[String]) -> Result<()> {
+    system::ensure(system::CORPUS_PACKAGES)?;
+    let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;
+    let status = Command::new(venv.join("bin/python"))
+        .args(["-m", "airlift_train.corpus", "--out"])
+        .arg(root.join("target/corpus"))
+        .arg("--excerpts")
+        .arg(root.join("tests/excerpts"))
+        .args(extra)
+        .current_dir(root.join("models"))
+        .status()
+        .context("could not start the corpus builder")?;
+    if !status.success() {
+        bail!("building the corpus failed");
+    }
+    Ok(())
+}
+
+/// Measures the README's quality tables on the committed excerpts with the release CLI
+/// (`models/airlift_train/excerpt_eval.py`); `--before BIN` adds a column for another `airlift`
+/// binary, for before-and-after tables.
+fn quality(root: &Path, extra: &[String]) -> Result<()> {
+    system::ensure(&["lame"])?;
+    let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;
+    run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "release")?;
+    let mut command = Command::new(venv.join("bin/python"));
+    command.args(["-m", "airlift_train.excerpt_eval"]);
+    if let [flag, before] = extra {
+        if flag != "--before" {
+            bail!("usage: cargo xtask quality [--before BIN]");
+        }
+        command.args(["--airlift", before, "--label", "before"]);
+    } else if !extra.is_empty() {
+        bail!("usage: cargo xtask quality [--before BIN]");
+    }
+    command
+        .arg("--airlift")
+        .arg(root.join("target/release/airlift"))
+        .args(["--label", "now"])
+        .current_dir(root.join("models"));
+    let status = command
+        .status()
+        .context("could not start the measurement")?;
+    if !status.success() {
+        bail!("the quality measurement failed");
+    }
     Ok(())
 }
 

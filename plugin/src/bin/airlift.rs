@@ -81,6 +81,10 @@ enum Command {
         /// The band limit of the degraded input, in Hz (enables LSD-HF and the low band).
         #[arg(long, value_parser = parse_cutoff)]
         cutoff: Option<f32>,
+        /// The reference's own band edge in Hz (an Ogg or MP3 source's low-pass): LSD and
+        /// LSD-HF leave out the bins above it, where the reference is no reference.
+        #[arg(long, value_parser = parse_frequency)]
+        band_edge: Option<f32>,
     },
     /// Measure the real-time factor of the engine on this thread and the render speed.
     Bench {
@@ -88,6 +92,13 @@ enum Command {
         #[arg(long, default_value_t = 20.0)]
         seconds: f64,
     },
+}
+
+fn parse_frequency(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(hz) if hz.is_finite() && hz > 0.0 => Ok(hz),
+        _ => Err(format!("'{text}' is not a frequency in Hz")),
+    }
 }
 
 fn parse_cutoff(text: &str) -> Result<f32, String> {
@@ -163,7 +174,8 @@ fn main() -> ExitCode {
             reference,
             estimate,
             cutoff,
-        } => eval_command(&reference, &estimate, cutoff),
+            band_edge,
+        } => eval_command(&reference, &estimate, cutoff, band_edge),
         Command::Bench { seconds } => bench_command(seconds),
     };
     match result {
@@ -327,7 +339,12 @@ fn detect_command(input: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn eval_command(reference: &Path, estimate: &Path, cutoff_hz: Option<f32>) -> Result<(), String> {
+fn eval_command(
+    reference: &Path,
+    estimate: &Path,
+    cutoff_hz: Option<f32>,
+    band_edge_hz: Option<f32>,
+) -> Result<(), String> {
     let reference_audio = read_audio(reference).map_err(|e| e.to_string())?;
     let estimate_audio = read_audio(estimate).map_err(|e| e.to_string())?;
     if reference_audio.sample_rate_hz != estimate_audio.sample_rate_hz {
@@ -341,6 +358,7 @@ fn eval_command(reference: &Path, estimate: &Path, cutoff_hz: Option<f32>) -> Re
         &estimate_audio.channels,
         reference_audio.sample_rate_hz,
         cutoff_hz,
+        band_edge_hz,
     )
     .map_err(|e| e.to_string())?;
     println!("LSD:       {:.4}", report.lsd);

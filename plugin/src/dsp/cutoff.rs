@@ -1,29 +1,63 @@
-//! Band-limit detection: finds where a band-limited signal's long-term spectrum falls away.
+//! Band-limit detection: finds where a band-limited signal's spectrum ends, on recorded music.
 //!
-//! The detector keeps an exponentially weighted long-term power spectrum of the non-silent
-//! frames and, a few times a second, scans it on a log-frequency grid from the bottom up. An
-//! edge is the first frequency where the level falls 3 dB below the trend of the octave that
-//! ends half an octave lower (its slope limited to 0..-12 dB per octave), confirmed by a
-//! sustained drop above it: 15 dB below the trend on average from half an octave to an octave
-//! up, and never back within 4.5 dB of it. A steep edge (brick-wall, MP3) is the last 3 dB
-//! crossing before the drop, interpolated between grid points; for a gentle one (low-order
-//! Butterworth) that crossing is averaged with an extrapolation from the -10 and -20 dB
-//! crossings, which the music's own ripple moves far less. A new estimate replaces
-//! the reported one only when it differs by more than [`HYSTERESIS_OCTAVES`] for
-//! [`CHANGE_VOTES`] estimates in a row, so the reported cutoff does not wander.
+//! Recorded music rolls off gently, is quiet up high and changes from bar to bar, so the
+//! detector looks at the brightest moments, where a natural roll-off reaches highest and a band
+//! limit still holds. Each frame's level at every point of a log-frequency grid goes into that
+//! point's histogram (weighted down with age), and a few times a second the
+//! [`LEVEL_PERCENTILE`] of every histogram gives a "bright" spectrum, which is searched from
+//! the top down:
+//!
+//! 1. **Floor.** The level just below the top of the audible band is the file's floor (its
+//!    quantization or codec noise when band-limited). Music whose 1 to 2 kHz level is less
+//!    than [`MIN_RANGE_DB`] above it has no band limit to find.
+//! 2. **Top of content.** The highest grid point more than [`CONTENT_MARGIN_DB`] above the
+//!    floor. At the top of the band: no band limit.
+//! 3. **A cliff** (brick wall, MP3, codec low-pass, steep filters): a drop of at least
+//!    [`CLIFF_DROP_DB`] within a twelfth of an octave, starting well above the floor, near the
+//!    top of content. The edge is the -3 dB point below the shoulder where the steep descent
+//!    starts.
+//! 4. **A slope** (gentle low-passes): only when the spectrum falls to the floor faster than
+//!    [`MIN_APPROACH_DB_PER_OCTAVE`]; the edge is the knee of a two-segment fit, a music-like
+//!    segment below and a steeper one above. A natural roll-off that meets the floor gently is
+//!    no band limit.
+//!
+//! A new estimate replaces the reported one only when it differs by more than
+//! [`HYSTERESIS_OCTAVES`] for [`CHANGE_VOTES`] estimates in a row, so the reported cutoff does
+//! not wander.
 
 use realfft::num_complex::Complex;
 
-use super::stft::StftLayout;
+use super::sbr::RAMP_OCTAVES;
+use super::stft::{StftLayout, OVERLAP};
 
-/// Time constant of the long-term spectrum, in seconds.
+/// Time constant of the level histograms, in seconds: older frames weigh less and less.
 pub const LONG_TERM_SECONDS: f32 = 4.0;
+
+/// Which percentile over time of each grid point's level the edge is searched in: the
+/// brightest frames, where a natural roll-off reaches highest and a band limit still holds.
+pub const LEVEL_PERCENTILE: f32 = 0.95;
+
+/// Lowest level the histograms hold, in dB (power of an FFT bin, unnormalized).
+const HISTOGRAM_FLOOR_DB: f32 = -200.0;
+
+/// Width of one histogram cell in dB.
+const HISTOGRAM_CELL_DB: f32 = 1.0;
+
+/// Cells of each grid point's level histogram (up to +160 dB).
+const HISTOGRAM_CELLS: usize = 360;
+
+/// Histogram weights are rescaled when the newest frame's weight passes this.
+const WEIGHT_RESCALE: f32 = 1e30;
 
 /// How often the long-term spectrum is scanned, in seconds.
 pub const ESTIMATE_INTERVAL_SECONDS: f32 = 0.25;
 
 /// Non-silent audio needed before the first decision, in seconds.
 pub const MIN_LISTEN_SECONDS: f32 = 0.5;
+
+/// Non-silent audio needed before the first judgement of which bands are missing, in seconds;
+/// until then every band counts as missing (a manual cutoff is taken at its word).
+pub const MISSING_LISTEN_SECONDS: f32 = 0.25;
 
 /// Estimates closer than this (in octaves) to the reported cutoff count as the same.
 pub const HYSTERESIS_OCTAVES: f32 = 1.0 / 12.0;
@@ -41,36 +75,80 @@ pub const MIN_EDGE_HZ: f32 = 2_000.0;
 /// missing.
 pub const FULL_BAND_HZ: f32 = 22_000.0;
 
-/// How far below the trend (dB) the level must fall to mark the edge: the -3 dB point.
+/// A file whose 1 to 2 kHz level is less than this many dB above its floor has no edge to find.
+pub const MIN_RANGE_DB: f32 = 30.0;
+
+/// Content is what lies more than this many dB above the floor.
+pub const CONTENT_MARGIN_DB: f32 = 12.0;
+
+/// A drop of this many dB within a twelfth of an octave is a cliff: no Butterworth filter of
+/// order 12 or less is that steep away from Nyquist, brick walls and codec low-passes are.
+pub const CLIFF_DROP_DB: f32 = 15.0;
+
+/// A cliff starts at least this many dB above the floor.
+const CLIFF_FROM_DB: f32 = 20.0;
+
+/// How far below the top of content a cliff is searched for, in octaves.
+const CLIFF_SEARCH_OCTAVES: f32 = 0.5;
+
+/// While walking down from a cliff to its shoulder, a twelfth of an octave that falls by this
+/// many dB or more is still part of the descent (72 dB per octave).
+const DESCENT_DB: f32 = 6.0;
+
+/// How far below the shoulder the edge lies: the -3 dB point.
 const EDGE_DROP_DB: f32 = 3.0;
 
-/// Mean drop below the trend (dB) that confirms a band limit.
-const CONFIRM_DROP_DB: f32 = 15.0;
+/// A gentle edge must approach the floor at least this steeply over the half octave below the
+/// top of content (dB per octave); a slower approach is a natural roll-off.
+pub const MIN_APPROACH_DB_PER_OCTAVE: f32 = 40.0;
 
-/// Above the edge the level never comes back within this many dB of the trend.
-const NO_RECOVERY_DB: f32 = 4.5;
+/// How far below the top of content the knee of a gentle edge is searched for, in octaves.
+const KNEE_SEARCH_OCTAVES: f32 = 1.5;
 
-/// The two deeper drops (dB) whose crossings locate a gentle edge.
-const STEEP_DROP_DB: (f32, f32) = (10.0, 20.0);
+/// Width of the music-like segment fitted below a knee, in octaves.
+const KNEE_FIT_BELOW_OCTAVES: f32 = 0.5;
 
-/// Edges whose -10 and -20 dB crossings lie closer than this (octaves) are steep: brick-wall,
-/// MP3 and elliptic low-passes, whose -3 dB crossing is read directly.
-const STEEP_EDGE_OCTAVES: f32 = 0.1;
+/// The segment above a knee must be at least this much steeper than the one below (dB/octave).
+const KNEE_MIN_STEEPENING_DB_PER_OCTAVE: f32 = 12.0;
 
-/// Spacings of the -10 and -20 dB crossings wider than this (octaves) are no single low-pass of
-/// order 3.5 or more (for example the two edges of a long-term spectrum while the material
-/// changes); the -3 dB crossing is used.
-const GENTLE_EDGE_OCTAVES: f32 = 0.5;
+/// The segment below a knee is music, not the filter: it falls no faster than this (dB/octave).
+const KNEE_BELOW_MIN_SLOPE_DB_PER_OCTAVE: f32 = -24.0;
 
-/// The extrapolated edge stays within this many octaves of the -3 dB crossing.
-const MAX_EXTRAPOLATION_OCTAVES: f32 = 0.25;
+/// A band whose bright level ([`LEVEL_PERCENTILE`]) lies at most this many dB above its median
+/// level holds still: it is a floor (a codec's or converter's noise, digital silence), and
+/// counts as missing.
+pub const FLOOR_SPREAD_DB: f32 = 2.0;
 
-/// For a Butterworth low-pass of any order, the distance from the -3 to the -10 dB point
-/// divided by the distance from the -10 to the -20 dB point: log2(9) / log2(99 / 9).
-const BUTTERWORTH_SPACING_RATIO: f32 = 0.916;
+/// A band whose bright level lies at least this many dB above its median moves with the
+/// music: it is content, never missing. Between the two spreads the missing share falls from
+/// 1 to 0.
+pub const CONTENT_SPREAD_DB: f32 = 5.0;
 
-/// How far above the first crossing (octaves) the edge may be refined to.
-const REFINE_OCTAVES: f32 = 1.0 / 3.0;
+/// A band whose bright level lies this many dB or more below the loudest band's is a floor
+/// whatever its spread: what is left above a band limit in floating point follows the music
+/// some 140 dB down. Quiet high bands of recorded music lie 60 to 90 dB down, and a 16-bit
+/// floor, which holds still, is caught by its spread.
+pub const FLOOR_DEPTH_DB: f32 = 110.0;
+
+/// How far above a reported band limit it vouches for the floor, in octaves: the width over
+/// which the analysis grid blurs an edge.
+pub const EDGE_ZONE_OCTAVES: f32 = 1.0 / 6.0;
+
+/// Above a reported band limit, a band this many dB or more below the music just under the
+/// edge is missing (a filter's transition band, attenuated but still moving with the music).
+pub const EDGE_DROP_MISSING_DB: f32 = 35.0;
+
+/// Above a reported band limit, a band at most this many dB below the music just under the
+/// edge is not missing on that account; in between the missing share grows.
+pub const EDGE_DROP_PRESENT_DB: f32 = 15.0;
+
+/// A band this many dB or less below the loudest is never a floor by depth; between the two
+/// depths the missing share grows to 1.
+pub const CONTENT_DEPTH_DB: f32 = 100.0;
+
+/// Levels more than this many dB below the brightest grid point are clamped there, so that
+/// digital zeros above a band limit weigh like any deep floor.
+const LEVEL_RANGE_DB: f32 = 100.0;
 
 /// Spacing of the log-frequency analysis grid in octaves.
 const GRID_OCTAVES: f32 = 1.0 / 24.0;
@@ -78,7 +156,8 @@ const GRID_OCTAVES: f32 = 1.0 / 24.0;
 /// Each grid point averages the bins within this many octaves of it, on either side.
 const GRID_HALF_WIDTH_OCTAVES: f32 = 1.0 / 12.0;
 
-/// Lowest grid frequency in Hz (the trend of a 2 kHz edge starts 1.5 octaves lower).
+/// Lowest grid frequency in Hz (the knee of a 2 kHz edge is fitted from half an octave lower,
+/// and the music's level is read from 1 kHz).
 const GRID_LOW_HZ: f32 = 500.0;
 
 /// Frames whose total spectral power is below `fft_size² ·` this are silence and are skipped
@@ -134,22 +213,41 @@ struct GridPoint {
 pub struct CutoffDetector {
     /// The STFT layout of the spectra it is fed.
     layout: StftLayout,
-    /// Exponentially weighted long-term power per bin, summed over channels.
-    long_term_power: Vec<f32>,
+    /// Per grid point, an exponentially weighted histogram of its level over time
+    /// (`HISTOGRAM_CELLS` cells each, in grid order).
+    histograms: Vec<f32>,
     /// Power per bin of the frame being accumulated, summed over channels.
     frame_power: Vec<f32>,
-    /// Weight of a new frame in the long-term average.
+    /// Weight of the next frame in the histograms; it grows by `weight_growth` every frame,
+    /// which decays the older frames relative to it without touching them.
     frame_weight: f32,
+    /// Growth of the frame weight per frame.
+    weight_growth: f32,
     /// The analysis grid.
     grid: Vec<GridPoint>,
-    /// Level in dB at each grid point, refreshed on every estimate.
+    /// Level in dB at each grid point (the [`LEVEL_PERCENTILE`] over time), refreshed on every
+    /// estimate.
     grid_levels_db: Vec<f32>,
+    /// `grid_levels_db` smoothed over three grid points and clamped to [`LEVEL_RANGE_DB`]
+    /// below its peak: what the edge is searched in.
+    bright_db: Vec<f32>,
+    /// Per grid point, how much of the band is missing by its spread over time (0: it moves
+    /// with the music, 1: it holds still, a floor), as of the latest judgement; all 1 before
+    /// the first.
+    missing: Vec<f32>,
+    /// Non-silent frames needed before the first judgement of `missing`.
+    missing_listen_frames: u32,
+    /// Per FFT bin, the grid point nearest to it in log frequency.
+    bin_grid: Vec<usize>,
     /// Non-silent frames heard so far (saturating).
     active_frames: u32,
     /// Non-silent frames needed before the first decision.
     min_active_frames: u32,
     /// Non-silent frames since the last estimate.
     frames_since_estimate: u32,
+    /// Non-silent frames since the last silent one (saturating): the first few still hold the
+    /// step out of silence in their window, whose splatter is no part of the music's spectrum.
+    frames_since_silence: u32,
     /// Non-silent frames between estimates.
     estimate_interval_frames: u32,
     /// The reported result.
@@ -181,16 +279,31 @@ impl CutoffDetector {
             log2_hz += GRID_OCTAVES;
         }
         let grid_levels_db = vec![0.0; grid.len()];
+        let bright_db = vec![0.0; grid.len()];
+        let missing = vec![1.0; grid.len()];
+        let bin_grid = (0..layout.num_bins())
+            .map(|k| {
+                let log2_hz = (k.max(1) as f32 * bin_hz).log2();
+                let from_low = ((log2_hz - GRID_LOW_HZ.log2()) / GRID_OCTAVES).round();
+                (from_low.max(0.0) as usize).min(grid.len() - 1)
+            })
+            .collect();
         Self {
             layout,
-            long_term_power: vec![0.0; layout.num_bins()],
+            histograms: vec![0.0; grid.len() * HISTOGRAM_CELLS],
             frame_power: vec![0.0; layout.num_bins()],
-            frame_weight: 1.0 - (-hop_seconds / LONG_TERM_SECONDS).exp(),
+            frame_weight: 1.0,
+            weight_growth: (hop_seconds / LONG_TERM_SECONDS).exp(),
             grid,
             grid_levels_db,
+            bright_db,
+            missing,
+            missing_listen_frames: (MISSING_LISTEN_SECONDS / hop_seconds).ceil() as u32,
+            bin_grid,
             active_frames: 0,
             min_active_frames: (MIN_LISTEN_SECONDS / hop_seconds).ceil() as u32,
             frames_since_estimate: 0,
+            frames_since_silence: 0,
             estimate_interval_frames: (ESTIMATE_INTERVAL_SECONDS / hop_seconds).round() as u32,
             detection: Detection::Listening,
             candidate: Detection::Listening,
@@ -198,8 +311,8 @@ impl CutoffDetector {
         }
     }
 
-    /// The long-term level in dB at each point of the analysis grid, as `(Hz, dB)`, as of the
-    /// latest estimate.
+    /// The level in dB at each point of the analysis grid, as `(Hz, dB)`, as of the latest
+    /// estimate.
     pub fn grid_levels_db(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
         self.grid
             .iter()
@@ -209,10 +322,13 @@ impl CutoffDetector {
 
     /// Forgets everything heard, back to [`Detection::Listening`].
     pub fn reset(&mut self) {
-        self.long_term_power.fill(0.0);
+        self.histograms.fill(0.0);
+        self.missing.fill(1.0);
+        self.frame_weight = 1.0;
         self.frame_power.fill(0.0);
         self.active_frames = 0;
         self.frames_since_estimate = 0;
+        self.frames_since_silence = 0;
         self.detection = Detection::Listening;
         self.candidate = Detection::Listening;
         self.candidate_votes = 0;
@@ -221,6 +337,42 @@ impl CutoffDetector {
     /// The current result.
     pub fn detection(&self) -> Detection {
         self.detection
+    }
+
+    /// Writes, per FFT bin, how much of the band is missing there: 1 where the band holds still
+    /// over time (a floor: [`FLOOR_SPREAD_DB`]) or lies [`FLOOR_DEPTH_DB`] below the loudest
+    /// band, 0 where it moves with the music ([`CONTENT_SPREAD_DB`]) at an audible level, as of
+    /// the latest judgement; all 1 until [`MISSING_LISTEN_SECONDS`] of sound were heard. Just
+    /// above a reported band limit, from its crossfade ramp to [`EDGE_ZONE_OCTAVES`] up, the
+    /// analysis grid blurs the floor with the music below the edge, so there the band limit
+    /// vouches for the floor; further up, a band is missing as far as it lies below the music
+    /// just under the edge (a filter's transition band: [`EDGE_DROP_MISSING_DB`]). The fill
+    /// adds only where this is above 0, so music, however quiet, keeps its own high band
+    /// whatever the cutoff.
+    pub fn write_missing(&self, missing: &mut [f32]) {
+        let edge = self.detection.cutoff_hz().map(|hz| {
+            let bin = |hz: f32| (hz / self.layout.bin_hz()).floor() as usize;
+            let below = self.bin_grid[bin(hz * (-EDGE_ZONE_OCTAVES).exp2())];
+            (
+                bin(hz * (-RAMP_OCTAVES).exp2()),
+                bin(hz * EDGE_ZONE_OCTAVES.exp2()),
+                self.bright_db[below],
+            )
+        });
+        for (k, (out, &point)) in missing.iter_mut().zip(&self.bin_grid).enumerate() {
+            let mut share = self.missing[point];
+            if let Some((ramp_bin, zone_end_bin, music_db)) = edge {
+                if k >= ramp_bin && k < zone_end_bin {
+                    share = 1.0;
+                } else if k >= zone_end_bin {
+                    let drop_db = music_db - self.bright_db[point];
+                    let below_music = (drop_db - EDGE_DROP_PRESENT_DB)
+                        / (EDGE_DROP_MISSING_DB - EDGE_DROP_PRESENT_DB);
+                    share = share.max(below_music.clamp(0.0, 1.0));
+                }
+            }
+            *out = share;
+        }
     }
 
     /// Adds one channel's spectrum to the frame being accumulated.
@@ -235,13 +387,18 @@ impl CutoffDetector {
     pub fn finish_frame(&mut self) {
         let total: f32 = self.frame_power.iter().sum();
         let size = self.layout.fft_size as f32;
-        if total.is_finite() && total > size * size * SILENCE_POWER_PER_SIZE_SQUARED {
-            let weight = self.frame_weight;
-            for (long, frame) in self.long_term_power.iter_mut().zip(&self.frame_power) {
-                *long += weight * (frame - *long);
-            }
+        let sound = total.is_finite() && total > size * size * SILENCE_POWER_PER_SIZE_SQUARED;
+        if !sound {
+            self.frames_since_silence = 0;
+        } else if self.frames_since_silence < OVERLAP as u32 {
+            self.frames_since_silence += 1;
+        } else {
+            self.add_to_histograms();
             self.active_frames = self.active_frames.saturating_add(1);
             self.frames_since_estimate += 1;
+            if self.active_frames == self.missing_listen_frames {
+                self.judge_missing();
+            }
             if self.active_frames >= self.min_active_frames
                 && self.frames_since_estimate >= self.estimate_interval_frames
             {
@@ -251,6 +408,29 @@ impl CutoffDetector {
             }
         }
         self.frame_power.fill(0.0);
+    }
+
+    /// Adds the frame's level at every grid point to that point's histogram.
+    fn add_to_histograms(&mut self) {
+        let weight = self.frame_weight;
+        for (point, histogram) in self
+            .grid
+            .iter()
+            .zip(self.histograms.chunks_exact_mut(HISTOGRAM_CELLS))
+        {
+            let bins = &self.frame_power[point.lo_bin..point.hi_bin];
+            let mean = bins.iter().sum::<f32>() / bins.len() as f32;
+            let level_db = 10.0 * (mean + 1e-30).log10();
+            let cell = ((level_db - HISTOGRAM_FLOOR_DB) / HISTOGRAM_CELL_DB)
+                .clamp(0.0, (HISTOGRAM_CELLS - 1) as f32) as usize;
+            histogram[cell] += weight;
+        }
+        self.frame_weight *= self.weight_growth;
+        if self.frame_weight > WEIGHT_RESCALE {
+            let scale = 1.0 / self.frame_weight;
+            self.histograms.iter_mut().for_each(|w| *w *= scale);
+            self.frame_weight = 1.0;
+        }
     }
 
     /// Applies the hysteresis to a fresh estimate.
@@ -275,165 +455,231 @@ impl CutoffDetector {
         }
     }
 
-    /// Scans the long-term spectrum for an edge. Public so that offline tools can estimate
-    /// from a spectrum without the hysteresis.
+    /// Judges from the histograms which bands are missing: those that hold still over time, and
+    /// those far below the loudest band.
+    fn judge_missing(&mut self) {
+        let mut peak_db = HISTOGRAM_FLOOR_DB;
+        for (level, histogram) in self
+            .grid_levels_db
+            .iter_mut()
+            .zip(self.histograms.chunks_exact(HISTOGRAM_CELLS))
+        {
+            *level = percentile_db(histogram, LEVEL_PERCENTILE);
+            peak_db = peak_db.max(*level);
+        }
+        for ((missing, histogram), &bright) in self
+            .missing
+            .iter_mut()
+            .zip(self.histograms.chunks_exact(HISTOGRAM_CELLS))
+            .zip(&self.grid_levels_db)
+        {
+            let spread = bright - percentile_db(histogram, 0.5);
+            let still = (CONTENT_SPREAD_DB - spread) / (CONTENT_SPREAD_DB - FLOOR_SPREAD_DB);
+            let depth = (peak_db - bright - CONTENT_DEPTH_DB) / (FLOOR_DEPTH_DB - CONTENT_DEPTH_DB);
+            *missing = still.max(depth).clamp(0.0, 1.0);
+        }
+    }
+
+    /// Searches the bright spectrum for an edge (see the module documentation). Public so that
+    /// offline tools can estimate without the hysteresis. Bounded work, no allocation.
     pub fn estimate(&mut self) -> Detection {
-        for (level, point) in self.grid_levels_db.iter_mut().zip(&self.grid) {
-            let bins = &self.long_term_power[point.lo_bin..point.hi_bin];
-            let mean = bins.iter().sum::<f32>() / bins.len() as f32;
-            *level = 10.0 * (mean + 1e-30).log10();
-        }
-        let full_band_log2 = FULL_BAND_HZ.min(0.95 * self.layout.nyquist_hz()).log2();
+        self.judge_missing();
+        let n = self.grid.len();
         let levels = &self.grid_levels_db;
-        let grid = &self.grid;
-        for i in 1..grid.len() {
-            let u = grid[i].log2_hz;
-            if u < MIN_EDGE_HZ.log2() {
-                continue;
-            }
-            if u >= full_band_log2 {
-                break;
-            }
-            let Some((a, b)) = fit_line(grid, levels, u - 1.5, u - 0.5) else {
-                continue;
-            };
-            let trend = |x: f32| a + b * x;
-            if levels[i] - trend(u) > -EDGE_DROP_DB {
-                continue;
-            }
-            if !sustained_drop(grid, levels, i, &trend) {
-                continue;
-            }
-            // The edge is the last 3 dB crossing before the drop stays down: a dip just below
-            // the real edge must not pull the estimate down.
-            let mut last_above = i - 1;
-            for (j, point) in grid.iter().enumerate().skip(i) {
-                if point.log2_hz - u > REFINE_OCTAVES {
-                    break;
-                }
-                if levels[j] - trend(point.log2_hz) > -EDGE_DROP_DB {
-                    last_above = j;
-                }
-            }
-            let below = last_above + 1;
-            let crossing_3db = crossing(grid, levels, &trend, last_above, below, EDGE_DROP_DB);
-            let edge_log2 = match (
-                first_crossing(grid, levels, &trend, below, STEEP_DROP_DB.0),
-                first_crossing(grid, levels, &trend, below, STEEP_DROP_DB.1),
-            ) {
-                // A gentle slope: its -3 dB point drowns in the music's own ripple, so it is also
-                // extrapolated from the steeper part, exactly for Butterworth filters of any
-                // order (the -3, -10 and -20 dB points of order n lie at log2 of
-                // 1, 9^(1/2n) and 99^(1/2n)). The two estimates err in opposite ways (ripple
-                // near the edge; the music's own tilt far above it), so they are averaged.
-                (Some(u10), Some(u20))
-                    if (STEEP_EDGE_OCTAVES..=GENTLE_EDGE_OCTAVES).contains(&(u20 - u10)) =>
-                {
-                    let extrapolated = (u10 - BUTTERWORTH_SPACING_RATIO * (u20 - u10)).clamp(
-                        crossing_3db - MAX_EXTRAPOLATION_OCTAVES,
-                        crossing_3db + MAX_EXTRAPOLATION_OCTAVES,
-                    );
-                    0.5 * (extrapolated + crossing_3db)
-                }
-                _ => crossing_3db,
-            };
-            if edge_log2 >= full_band_log2 {
-                break;
-            }
-            return Detection::BandLimit {
+        let mut peak = f32::MIN;
+        for i in 0..n {
+            let (lo, hi) = (i.saturating_sub(1), (i + 1).min(n - 1));
+            let mean = (levels[lo] + levels[i] + levels[hi]) / 3.0;
+            self.bright_db[i] = mean;
+            peak = peak.max(mean);
+        }
+        for level in &mut self.bright_db {
+            *level = level.max(peak - LEVEL_RANGE_DB);
+        }
+        // The floor is read at the top of the spectrum: at high sample rates above the audible
+        // band, where a high band limit has reached it. Edges from `FULL_BAND_HZ` up are no
+        // band limit: nothing audible is missing.
+        let full_band_log2 = FULL_BAND_HZ.min(0.95 * self.layout.nyquist_hz()).log2();
+        let n_top = self
+            .grid
+            .partition_point(|p| p.log2_hz < (0.95 * self.layout.nyquist_hz()).log2())
+            .min(n);
+        if n_top < 4 {
+            return Detection::NoBandLimit;
+        }
+        let floor = self.bright_db[n_top - 3..n_top].iter().sum::<f32>() / 3.0;
+        match find_edge(
+            &self.grid,
+            &self.bright_db,
+            &self.grid_levels_db,
+            floor,
+            n_top,
+        ) {
+            Some(edge_log2) if edge_log2 < full_band_log2 => Detection::BandLimit {
                 cutoff_hz: edge_log2.exp2(),
-            };
+            },
+            _ => Detection::NoBandLimit,
         }
-        Detection::NoBandLimit
     }
 }
 
-/// Where the level, relative to the trend, passes `-drop_db` between grid points `above` and
-/// `below` (log2 Hz, linearly interpolated).
-fn crossing(
+/// The edge in log2 Hz in a bright spectrum `levels` on `grid` (`raw_levels` before smoothing,
+/// for the steepness of cliffs) whose floor is `floor` (the level just below grid point
+/// `n_full`, the top of the spectrum), or `None` when the music reaches the top or ends in a
+/// natural roll-off.
+fn find_edge(
     grid: &[GridPoint],
     levels: &[f32],
-    trend: &impl Fn(f32) -> f32,
-    above: usize,
-    below: usize,
-    drop_db: f32,
-) -> f32 {
-    let drop_above = levels[above] - trend(grid[above].log2_hz);
-    let drop_below = levels[below] - trend(grid[below].log2_hz);
-    let t = if drop_above > drop_below {
-        ((drop_above + drop_db) / (drop_above - drop_below)).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
-    grid[above].log2_hz + t * (grid[below].log2_hz - grid[above].log2_hz)
-}
-
-/// The first crossing of `-drop_db` below the trend at or after grid point `from`.
-fn first_crossing(
-    grid: &[GridPoint],
-    levels: &[f32],
-    trend: &impl Fn(f32) -> f32,
-    from: usize,
-    drop_db: f32,
+    raw_levels: &[f32],
+    floor: f32,
+    n_full: usize,
 ) -> Option<f32> {
-    (from.max(1)..grid.len())
-        .find(|&j| levels[j] - trend(grid[j].log2_hz) <= -drop_db)
-        .map(|j| crossing(grid, levels, trend, j - 1, j, drop_db))
-}
-
-/// Least-squares line `level = a + b · log2_hz` over the grid points within `[from, to]`
-/// octaves, with the slope limited to what music plausibly shows. `None` with too few points.
-fn fit_line(grid: &[GridPoint], levels: &[f32], from: f32, to: f32) -> Option<(f32, f32)> {
-    let (mut n, mut sx, mut sy, mut sxx, mut sxy) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
-    for (point, &y) in grid.iter().zip(levels) {
-        if point.log2_hz >= from && point.log2_hz <= to {
-            let x = point.log2_hz - to;
-            n += 1.0;
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
-        }
-    }
-    if n < 8.0 {
+    let steps = |octaves: f32| (octaves / GRID_OCTAVES).round() as usize;
+    let index_of = |log2_hz: f32| grid.partition_point(|p| p.log2_hz < log2_hz);
+    let min_edge = index_of(MIN_EDGE_HZ.log2());
+    if min_edge + 4 >= n_full {
         return None;
     }
-    let b = ((n * sxy - sx * sy) / (n * sxx - sx * sx)).clamp(-12.0, 0.0);
-    let a_at_to = (sy - b * sx) / n;
-    Some((a_at_to - b * to, b))
+    let music = &levels[index_of(1_000f32.log2())..=min_edge];
+    let music_db = music.iter().sum::<f32>() / music.len() as f32;
+    if music_db - floor < MIN_RANGE_DB {
+        return None;
+    }
+    let content = floor + CONTENT_MARGIN_DB;
+    let top = (min_edge + 1..n_full)
+        .rev()
+        .find(|&i| levels[i] > content && levels[i - 1] > content)?;
+    if top + 2 >= n_full {
+        return None;
+    }
+    if let Some(edge) = cliff_edge(grid, levels, raw_levels, floor, top, min_edge) {
+        return Some(edge);
+    }
+    let approach = steps(0.5);
+    let approach_db_per_octave = (levels[top.saturating_sub(approach)] - levels[top]) / 0.5;
+    if approach_db_per_octave < MIN_APPROACH_DB_PER_OCTAVE {
+        return None;
+    }
+    let from = min_edge
+        .saturating_sub(steps(0.5))
+        .max(top.saturating_sub(steps(KNEE_SEARCH_OCTAVES)));
+    knee(grid, levels, from, top)
 }
 
-/// Whether the spectrum above grid point `edge` stays well below the trend: on average at least
-/// [`CONFIRM_DROP_DB`] below it from half an octave to an octave up (or, close to Nyquist, over
-/// what there is from a twelfth of an octave up), and nowhere from a sixth of an octave up
-/// within [`NO_RECOVERY_DB`] of it.
-fn sustained_drop(
+/// The edge of a cliff near the top of content `top`: the -3 dB point below the shoulder where
+/// the steepest drop's descent starts. The drop is measured in `raw_levels` (unsmoothed, so a
+/// codec's cliff keeps its steepness), the shoulder in `levels`. `None` when no drop is steep
+/// enough.
+fn cliff_edge(
     grid: &[GridPoint],
     levels: &[f32],
-    edge: usize,
-    trend: &impl Fn(f32) -> f32,
-) -> bool {
-    let u = grid[edge].log2_hz;
-    let (mut far_sum, mut far_count) = (0.0f32, 0u32);
-    let (mut near_sum, mut near_count) = (0.0f32, 0u32);
-    for (point, &level) in grid[edge + 1..].iter().zip(&levels[edge + 1..]) {
-        let above = point.log2_hz - u;
-        let drop = level - trend(point.log2_hz);
-        if above >= 1.0 / 6.0 && drop > -NO_RECOVERY_DB {
-            return false;
+    raw_levels: &[f32],
+    floor: f32,
+    top: usize,
+    min_edge: usize,
+) -> Option<f32> {
+    let span = (CLIFF_SEARCH_OCTAVES / GRID_OCTAVES).round() as usize;
+    let lowest = top.saturating_sub(span).max(min_edge + 2) + 1;
+    let highest = (top + 2).min(levels.len() - 1);
+    let (mut steepest, mut at) = (0.0f32, 0usize);
+    for j in lowest..=highest {
+        let (from, to) = (raw_levels[j - 2].max(floor), raw_levels[j].max(floor));
+        if from - floor < CLIFF_FROM_DB {
+            continue;
         }
-        if above >= 1.0 / 12.0 {
-            near_sum += drop;
-            near_count += 1;
-        }
-        if (0.5..=1.0).contains(&above) {
-            far_sum += drop;
-            far_count += 1;
+        let drop = from - to;
+        if drop > steepest {
+            (steepest, at) = (drop, j);
         }
     }
-    if far_count >= 6 {
-        far_sum / far_count as f32 <= -CONFIRM_DROP_DB
+    if steepest < CLIFF_DROP_DB {
+        return None;
+    }
+    let mut shoulder = at - 2;
+    while shoulder > min_edge + 2 && levels[shoulder - 2] - levels[shoulder] >= DESCENT_DB {
+        shoulder -= 1;
+    }
+    let target = levels[shoulder] - EDGE_DROP_DB;
+    let mut j = shoulder;
+    while j + 2 < levels.len() && levels[j + 1] > target {
+        j += 1;
+    }
+    let (above, below) = (levels[j] - target, target - levels[j + 1]);
+    let t = if above + below > 0.0 {
+        above / (above + below)
     } else {
-        near_count >= 2 && near_sum / near_count as f32 <= -CONFIRM_DROP_DB
+        0.0
+    };
+    Some(grid[j].log2_hz + t * (grid[j + 1].log2_hz - grid[j].log2_hz))
+}
+
+/// The knee of a gentle edge between grid points `from` and `top`: the point where a line
+/// fitted to the music below it (no steeper than [`KNEE_BELOW_MIN_SLOPE_DB_PER_OCTAVE`]) and a
+/// steeper line from it to `top` fit the levels best.
+fn knee(grid: &[GridPoint], levels: &[f32], from: usize, top: usize) -> Option<f32> {
+    let below_points = (KNEE_FIT_BELOW_OCTAVES / GRID_OCTAVES).round() as usize;
+    let mut best: Option<(f32, usize)> = None;
+    for k in from + 4..top.saturating_sub(2) {
+        let start = k.saturating_sub(below_points);
+        if k + 1 - start < 6 || top + 1 - k < 3 {
+            continue;
+        }
+        let (a, slope_below) = fit_line(&grid[start..=k], &levels[start..=k], grid[k].log2_hz);
+        if slope_below < KNEE_BELOW_MIN_SLOPE_DB_PER_OCTAVE {
+            continue;
+        }
+        let (mut sxx, mut sxy) = (0.0f32, 0.0f32);
+        for (point, &level) in grid[k..=top].iter().zip(&levels[k..=top]) {
+            let x = point.log2_hz - grid[k].log2_hz;
+            sxx += x * x;
+            sxy += x * (level - a);
+        }
+        let slope_above = sxy / sxx.max(1e-9);
+        if slope_below - slope_above < KNEE_MIN_STEEPENING_DB_PER_OCTAVE {
+            continue;
+        }
+        let mut error = 0.0f32;
+        for (point, &level) in grid[start..=k].iter().zip(&levels[start..=k]) {
+            error += (a + slope_below * (point.log2_hz - grid[k].log2_hz) - level).powi(2);
+        }
+        for (point, &level) in grid[k..=top].iter().zip(&levels[k..=top]) {
+            error += (a + slope_above * (point.log2_hz - grid[k].log2_hz) - level).powi(2);
+        }
+        if best.is_none_or(|(e, _)| error < e) {
+            best = Some((error, k));
+        }
     }
+    best.map(|(_, k)| grid[k].log2_hz)
+}
+
+/// Least-squares line through `levels` at `points`, as (level at `at_log2`, slope in dB per
+/// octave).
+fn fit_line(points: &[GridPoint], levels: &[f32], at_log2: f32) -> (f32, f32) {
+    let n = points.len() as f32;
+    let (mut sx, mut sy, mut sxx, mut sxy) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    for (point, &y) in points.iter().zip(levels) {
+        let x = point.log2_hz - at_log2;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    ((sy - slope * sx) / n, slope)
+}
+
+/// The level in dB below which `fraction` of a histogram's weight lies, interpolated within its
+/// cell.
+fn percentile_db(histogram: &[f32], fraction: f32) -> f32 {
+    let total: f32 = histogram.iter().sum();
+    let wanted = fraction * total;
+    let mut below = 0.0;
+    for (cell, &weight) in histogram.iter().enumerate() {
+        if weight > 0.0 && below + weight >= wanted {
+            let within = ((wanted - below) / weight).clamp(0.0, 1.0);
+            return HISTOGRAM_FLOOR_DB + (cell as f32 + within) * HISTOGRAM_CELL_DB;
+        }
+        below += weight;
+    }
+    HISTOGRAM_FLOOR_DB
 }

@@ -163,15 +163,11 @@ pub fn source_slope_db_per_octave(spectrum: &[Complex<f32>], band: &BandLayout) 
     })
 }
 
-/// Writes the SBR correction for one frame into `correction`: for every replaced bin,
-/// `weight · (generated − input)`, and zero everywhere else. Adding its inverse transform to the
-/// delayed input gives the input below the ramp and the generated band above the cutoff.
-pub fn write_correction(
-    input: &[Complex<f32>],
-    band: &BandLayout,
-    correction: &mut [Complex<f32>],
-) {
-    correction.fill(Complex::new(0.0, 0.0));
+/// Writes the SBR band for one frame into `generated`: every bin from the ramp to the top of the
+/// band is its source bin, tilted by the source octave's slope; every other bin is zero. The
+/// band joins the input through [`super::fill::write_fill_correction`].
+pub fn write_generated(input: &[Complex<f32>], band: &BandLayout, generated: &mut [Complex<f32>]) {
+    generated.fill(Complex::new(0.0, 0.0));
     let Some(slope_db) = source_slope_db_per_octave(input, band) else {
         return;
     };
@@ -179,8 +175,7 @@ pub fn write_correction(
     let slope_ln = slope_db * std::f32::consts::LN_10 / 20.0;
     for k in band.ramp_start_bin..band.end_bin {
         let gain = (slope_ln * band.shift_octaves[k]).exp();
-        let generated = input[band.source_bin[k]] * gain;
-        correction[k] = (generated - input[k]) * band.replace_weight[k];
+        generated[k] = input[band.source_bin[k]] * gain;
     }
 }
 
@@ -222,9 +217,9 @@ mod tests {
     fn silent_source_generates_nothing() {
         let band = configured(8000.0).unwrap();
         let input = vec![Complex::new(0.0, 0.0); layout().num_bins()];
-        let mut correction = vec![Complex::new(1.0, 1.0); layout().num_bins()];
-        write_correction(&input, &band, &mut correction);
-        assert!(correction.iter().all(|c| c.re == 0.0 && c.im == 0.0));
+        let mut generated = vec![Complex::new(1.0, 1.0); layout().num_bins()];
+        write_generated(&input, &band, &mut generated);
+        assert!(generated.iter().all(|c| c.re == 0.0 && c.im == 0.0));
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! Every channel keeps a ring of the last `latency` input samples. Reading the ring before
 //! writing gives the dry signal delayed by exactly the latency. Every hop, each channel's newest
-//! frame is analysed, the detector is fed, and the high-band correction (generated band minus
-//! input band, above the ramp only) is made, then synthesized and overlap-added. The output is
+//! frame is analysed, the detector is fed, and the high-band correction (what the generated band
+//! adds to the input above the ramp: [`crate::dsp::fill`]) is made, then synthesized and
+//! overlap-added. The output is
 //! `gain · (dry + mix · correction)`: below the ramp it is the input itself, delayed, whatever
 //! the mix; silence in gives exact zeros out.
 //!
@@ -21,10 +22,11 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
+use crate::dsp::fill::write_fill_correction;
 use crate::dsp::sanitize::checked_sample;
-use crate::dsp::sbr::{write_correction, BandLayout};
+use crate::dsp::sbr::{write_generated, BandLayout};
 use crate::dsp::smoother::LinearSmoother;
-use crate::dsp::stft::{StftLayout, StftPlans, StftScratch};
+use crate::dsp::stft::{StftLayout, StftPlans, StftScratch, OVERLAP};
 use crate::inference::worker::WorkerLink;
 
 pub use settings::{
@@ -114,6 +116,10 @@ pub struct Engine {
     scratch: StftScratch,
     /// The band-limit detector, fed with the sum of the channels.
     detector: CutoffDetector,
+    /// The SBR band of the channel being processed, before the fill.
+    generated: Vec<Complex<f32>>,
+    /// Per bin, how much of the band the detector finds missing (what the fill may add to).
+    missing: Vec<f32>,
     /// The replaced band, laid out for `band_request_hz`.
     band: BandLayout,
     /// The cutoff the band was last laid out for (`None`: no cutoff asked for).
@@ -136,6 +142,9 @@ pub struct Engine {
     settings: EngineSettings,
     /// Input samples muted because they were NaN, infinite or huge.
     rejected_samples: u64,
+    /// Frames still to come whose window holds a muted sample: the detector does not learn
+    /// from them (they are not the music).
+    corrupt_frames_left: usize,
     /// The inference worker, when a neural model runs.
     worker: Option<WorkerLink>,
     /// The model the worker runs.
@@ -219,6 +228,8 @@ impl Engine {
             plans,
             channels,
             detector: CutoffDetector::new(layout),
+            generated: vec![Complex::new(0.0, 0.0); layout.num_bins()],
+            missing: vec![0.0; layout.num_bins()],
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
             band_active: false,
@@ -230,6 +241,7 @@ impl Engine {
             gain_values: vec![0.0; layout.hop_size],
             settings,
             rejected_samples: 0,
+            corrupt_frames_left: 0,
             worker,
             worker_model,
             delay_frames,
@@ -282,6 +294,7 @@ impl Engine {
             channel.correction.fill(0.0);
         }
         self.pending_active.fill(false);
+        self.corrupt_frames_left = 0;
         self.detector.reset();
         self.band_request_hz = None;
         self.band_active = false;
@@ -365,6 +378,7 @@ impl Engine {
                         Some(sample) => sample,
                         None => {
                             self.rejected_samples += 1;
+                            self.corrupt_frames_left = OVERLAP;
                             0.0
                         }
                     };
@@ -401,9 +415,16 @@ impl Engine {
             }
             // The sizes are fixed at construction, so the transform cannot fail.
             let _ = self.plans.forward(&mut self.scratch, &mut channel.spectrum);
-            self.detector.add_channel(&channel.spectrum);
+            if self.corrupt_frames_left == 0 {
+                self.detector.add_channel(&channel.spectrum);
+            }
         }
-        self.detector.finish_frame();
+        if self.corrupt_frames_left == 0 {
+            self.detector.finish_frame();
+        } else {
+            self.corrupt_frames_left -= 1;
+        }
+        self.detector.write_missing(&mut self.missing);
         self.update_band();
 
         let slots = self.delay_frames + 1;
@@ -416,7 +437,14 @@ impl Engine {
         }
         for channel in &mut self.channels {
             if self.band_active {
-                write_correction(&channel.spectrum, &self.band, &mut channel.pending[slot]);
+                write_generated(&channel.spectrum, &self.band, &mut self.generated);
+                write_fill_correction(
+                    &channel.spectrum,
+                    &self.generated,
+                    &self.missing,
+                    &self.band,
+                    &mut channel.pending[slot],
+                );
             }
         }
         if let Some(worker) = &mut self.worker {
@@ -426,7 +454,7 @@ impl Engine {
                 *spectrum = &channel.spectrum;
             }
             let spectra = &spectra[..self.channels.len().min(MAX_MODEL_CHANNELS)];
-            while !worker.try_send(index, cutoff, spectra)
+            while !worker.try_send(index, cutoff, spectra, &self.missing)
                 && self.mode == ProcessingMode::Offline
                 && worker.is_alive()
             {

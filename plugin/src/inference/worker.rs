@@ -2,9 +2,10 @@
 //! rings of fixed-size records.
 //!
 //! Request record (audio → worker), all `f32`: frame index (`u32` bits), cutoff in Hz (0: none),
-//! then per channel the frame's spectrum as `bins` real parts and `bins` imaginary parts.
-//! Result record (worker → audio): frame index (`u32` bits), 1 or 0 (ok or failed), then per
-//! channel the high-band correction spectrum in the same layout. The worker keeps the context
+//! then per channel the frame's spectrum as `bins` real parts and `bins` imaginary parts, then
+//! per bin how much of the band the detector finds missing (what the fill may add to).
+//! Result record (worker → audio), of the same length: frame index (`u32` bits), 1 or 0 (ok or
+//! failed), then per channel the high-band correction spectrum in the same layout. The worker keeps the context
 //! and look-ahead frames itself and runs the model for the frame `lookahead` frames back. A
 //! spectral model's log-magnitudes become a correction with the phase of the band copied up (as
 //! SBR would place it) or of the input; a harmonic-noise model's controls drive one
@@ -21,6 +22,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::manifest::{KIND_HARMONIC_NOISE, LOG_FLOOR, PHASE_INPUT};
 use super::model::{HarmonicNoiseControls, LoadedModel};
 use crate::dsp::ddsp::{FrameControls, HarmonicNoiseSynth};
+use crate::dsp::fill::write_fill_correction;
 use crate::dsp::sbr::BandLayout;
 use crate::dsp::stft::StftLayout;
 
@@ -67,6 +69,11 @@ struct RecordLayout {
 impl RecordLayout {
     /// Floats in one record (both directions have the same size).
     fn len(&self) -> usize {
+        self.missing_offset() + self.bins
+    }
+
+    /// Where a request's per-bin missing shares start.
+    fn missing_offset(&self) -> usize {
         2 + self.channels * 2 * self.bins
     }
 }
@@ -167,6 +174,7 @@ impl WorkerLink {
         index: u32,
         cutoff_hz: Option<f32>,
         spectra: &[&[Complex<f32>]],
+        missing: &[f32],
     ) -> bool {
         let Ok(mut chunk) = self.requests.write_chunk_uninit(self.records.len()) else {
             return false;
@@ -188,6 +196,9 @@ impl WorkerLink {
             for bin in &spectrum[..bins] {
                 put(bin.im);
             }
+        }
+        for &share in &missing[..bins] {
+            put(share);
         }
         // SAFETY: every slot of the chunk was written above (the record length is exact).
         unsafe { chunk.commit_all() };
@@ -264,6 +275,8 @@ struct Worker {
     spectrum_history: Vec<Vec<Complex<f32>>>,
     /// Cutoff of the last `lookahead + 1` frames.
     cutoff_history: Vec<Option<f32>>,
+    /// Per-bin missing shares of the last `lookahead + 1` frames.
+    missing_history: Vec<f32>,
     /// The frame index expected next; a gap resets the history.
     next_index: Option<u32>,
     /// Model input `[channels, frames, bins]`.
@@ -288,6 +301,8 @@ struct Worker {
     synths: Vec<HarmonicNoiseSynth>,
     /// One channel's generated spectrum.
     generated: Vec<Complex<f32>>,
+    /// One channel's correction, before it is copied into the record.
+    correction: Vec<Complex<f32>>,
     /// Where the time goes.
     timings: Arc<WorkerTimings>,
 }
@@ -325,9 +340,11 @@ impl Worker {
             controls,
             synths,
             generated: vec![Complex::new(0.0, 0.0); bins],
+            correction: vec![Complex::new(0.0, 0.0); bins],
             log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * bins]; channels],
             spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
             cutoff_history: vec![None; lookahead + 1],
+            missing_history: vec![0.0; (lookahead + 1) * bins],
             next_index: None,
             input: vec![0.0; channels * frames * bins],
             output: vec![0.0; channels * bins],
@@ -409,6 +426,9 @@ impl Worker {
         let slot = index as usize % frames;
         let spectrum_slot = index as usize % (lookahead + 1);
         self.cutoff_history[spectrum_slot] = cutoff;
+        let missing_at = self.records.missing_offset();
+        self.missing_history[spectrum_slot * bins..(spectrum_slot + 1) * bins]
+            .copy_from_slice(&self.record[missing_at..missing_at + bins]);
         for c in 0..self.records.channels {
             let base = 2 + c * 2 * bins;
             let (re, im) = (
@@ -479,11 +499,12 @@ impl Worker {
         self.model
             .run(&self.input, channels, bins, &mut self.output)?;
         let band = &self.band;
+        let missing = &self.missing_history[target_slot * bins..(target_slot + 1) * bins];
         let own_phase = self.model.manifest.phase == PHASE_INPUT;
         for c in 0..channels {
             let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
             let high = &self.output[c * bins..(c + 1) * bins];
-            let base = 2 + c * 2 * bins;
+            self.generated.fill(Complex::new(0.0, 0.0));
             for k in band.ramp_start_bin..band.end_bin {
                 let source = if own_phase {
                     spectrum[k]
@@ -496,11 +517,16 @@ impl Worker {
                 } else {
                     Complex::new(0.0, 0.0)
                 };
-                let generated = phase * high[k].exp();
-                let correction = (generated - spectrum[k]) * band.replace_weight[k];
-                self.record[base + k] = correction.re;
-                self.record[base + bins + k] = correction.im;
+                self.generated[k] = phase * high[k].exp();
             }
+            write_fill_correction(
+                spectrum,
+                &self.generated,
+                missing,
+                band,
+                &mut self.correction,
+            );
+            write_record_channel(&mut self.record, c, bins, &self.correction);
         }
         Ok(())
     }
@@ -553,13 +579,29 @@ impl Worker {
                     generated,
                 );
             }
-            let base = 2 + c * 2 * bins;
-            for k in band.ramp_start_bin..band.end_bin {
-                let correction = (generated[k] - spectrum[k]) * band.replace_weight[k];
-                self.record[base + k] = correction.re;
-                self.record[base + bins + k] = correction.im;
-            }
+            write_fill_correction(
+                spectrum,
+                generated,
+                &self.missing_history[target_slot * bins..(target_slot + 1) * bins],
+                band,
+                &mut self.correction,
+            );
+            write_record_channel(&mut self.record, c, bins, &self.correction);
         }
         Ok(())
+    }
+}
+
+/// Writes channel `channel`'s correction into a result record (real parts, then imaginary).
+fn write_record_channel(
+    record: &mut [f32],
+    channel: usize,
+    bins: usize,
+    correction: &[Complex<f32>],
+) {
+    let base = 2 + channel * 2 * bins;
+    for (k, bin) in correction.iter().enumerate() {
+        record[base + k] = bin.re;
+        record[base + bins + k] = bin.im;
     }
 }

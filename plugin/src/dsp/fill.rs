@@ -1,0 +1,206 @@
+//! Fill, never remove: how a generated band joins the input above the cutoff.
+//!
+//! Every generator (SBR, the spectral model, DDSP) proposes a generated spectrum for the band
+//! above the ramp. The output keeps all of the input there and adds only what is missing:
+//!
+//! - **What is missing.** Over time, by the band-limit detector
+//!   ([`super::cutoff::CutoffDetector::write_missing`]): any band that holds still over time
+//!   or lies far below the music (a floor: a codec's or converter's noise, what a filter left
+//!   in floating point, digital silence); a band that moves with the music is present, however
+//!   quiet, so
+//!   full-band music keeps its own high band whatever the cutoff. Until the detector has heard
+//!   a quarter of a second, the whole band above the cutoff counts as missing.
+//! - **How much to add**, per bin where the band is missing: where the input bin lies at least
+//!   [`FILL_FULL_DB`] below the generated one, the deficit is filled completely; where it lies
+//!   less than [`FILL_START_DB`] below, nothing is added; in between, the filled share grows
+//!   with the deficit. The added power is that share of the deficit, times the missing share,
+//!   so no output bin is larger than the larger of the input's and the generated one.
+//! - **Nothing is cancelled**: the addition is a share of the generated bin, and the part of it
+//!   that points against the input's own bin is removed, so every output bin is at least as
+//!   large as the input's (`|input + added| ≥ |input|`) with the input's content still in it.
+//!
+//! So a cutoff detected too low, the transition band of a gentle low-pass and the bins an MP3
+//! codes above its low-pass all keep what they have, and full-band input passes nearly as it is.
+
+use realfft::num_complex::Complex;
+
+use super::sbr::BandLayout;
+
+/// Deficits (input bin below the generated one, in dB) smaller than this add nothing.
+pub const FILL_START_DB: f32 = 15.0;
+
+/// Deficits of this many dB and more are filled completely.
+pub const FILL_FULL_DB: f32 = 30.0;
+
+/// The share of the generated power to add where the input bin's power is `input_power` and
+/// the generated one's `generated_power`, with `missing` (0 to 1) of the band found missing by the
+/// detector: none for small deficits, the whole deficit for large ones, and only as much as is
+/// missing.
+pub fn fill_share(input_power: f64, generated_power: f64, missing: f32) -> f32 {
+    if generated_power <= input_power || generated_power <= 0.0 {
+        return 0.0;
+    }
+    let deficit_db = if input_power > 0.0 {
+        (10.0 * (generated_power / input_power).log10()) as f32
+    } else {
+        f32::INFINITY
+    };
+    let ramp = ((deficit_db - FILL_START_DB) / (FILL_FULL_DB - FILL_START_DB)).clamp(0.0, 1.0);
+    ramp * missing * (1.0 - (input_power / generated_power) as f32)
+}
+
+/// Writes the correction that fills `generated` into `input` (both one channel's spectrum) for
+/// `band`: zero below the ramp, and above it the missing share of the generated band, weighted
+/// by the ramp and by `missing` (per bin, how much of the band the detector finds missing),
+/// with nothing that would cancel the input. Adding its inverse transform to the delayed input
+/// gives the output. Bounded work, no allocation.
+pub fn write_fill_correction(
+    input: &[Complex<f32>],
+    generated: &[Complex<f32>],
+    missing: &[f32],
+    band: &BandLayout,
+    correction: &mut [Complex<f32>],
+) {
+    correction.fill(Complex::new(0.0, 0.0));
+    for k in band.ramp_start_bin..band.end_bin {
+        let (input_power, generated_power) = (input[k].norm_sqr(), generated[k].norm_sqr());
+        let share = fill_share(input_power as f64, generated_power as f64, missing[k]);
+        if share <= 0.0 {
+            continue;
+        }
+        let mut added = generated[k] * share.sqrt();
+        let along = added.re * input[k].re + added.im * input[k].im;
+        if along < 0.0 {
+            added -= input[k] * (along / input_power);
+        }
+        correction[k] = added * band.replace_weight[k];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::dsp::stft::StftLayout;
+
+    fn layout() -> StftLayout {
+        StftLayout::for_sample_rate(48_000.0)
+    }
+
+    fn band(cutoff_hz: f32) -> BandLayout {
+        let mut band = BandLayout::with_capacity(&layout());
+        assert!(band.configure(&layout(), cutoff_hz));
+        band
+    }
+
+    fn spectrum(f: impl Fn(usize) -> Complex<f32>) -> Vec<Complex<f32>> {
+        (0..layout().num_bins()).map(f).collect()
+    }
+
+    fn fill(
+        input: &[Complex<f32>],
+        generated: &[Complex<f32>],
+        band: &BandLayout,
+    ) -> Vec<Complex<f32>> {
+        let mut correction = spectrum(|_| Complex::new(9.0, 9.0));
+        let missing = vec![1.0; input.len()];
+        write_fill_correction(input, generated, &missing, band, &mut correction);
+        correction
+    }
+
+    #[test]
+    fn an_empty_band_is_filled_with_the_generated_one() {
+        let band = band(6000.0);
+        let input = spectrum(|k| {
+            if k < band.ramp_start_bin {
+                Complex::new(1.0, 0.0)
+            } else {
+                Complex::new(0.0, 0.0)
+            }
+        });
+        let generated = spectrum(|k| Complex::from_polar(0.5, k as f32));
+        let correction = fill(&input, &generated, &band);
+        for k in 0..input.len() {
+            let expected = if (band.ramp_start_bin..band.end_bin).contains(&k) {
+                generated[k] * band.replace_weight[k]
+            } else {
+                Complex::new(0.0, 0.0)
+            };
+            assert!((correction[k] - expected).norm() < 1e-6, "bin {k}");
+        }
+    }
+
+    #[test]
+    fn real_content_at_the_generated_level_is_left_alone() {
+        let band = band(6000.0);
+        let input = spectrum(|k| Complex::from_polar(0.5, 0.3 * k as f32));
+        let generated = spectrum(|k| Complex::from_polar(0.5, 1.7 * k as f32));
+        assert!(fill(&input, &generated, &band)
+            .iter()
+            .all(|c| c.norm() == 0.0));
+    }
+
+    #[test]
+    fn no_output_bin_is_smaller_than_the_input_bin() {
+        // Sparse coded bins in a quiet band, generated bins of every phase against them.
+        let band = band(4000.0);
+        let input = spectrum(|k| {
+            if k % 7 == 0 {
+                Complex::from_polar(0.02, 0.9 * k as f32)
+            } else {
+                Complex::new(1e-5, 0.0)
+            }
+        });
+        let generated = spectrum(|k| Complex::from_polar(0.3, 2.1 * k as f32));
+        let correction = fill(&input, &generated, &band);
+        let mut grew = 0;
+        for k in band.ramp_start_bin..band.end_bin {
+            let output = input[k] + correction[k];
+            assert!(output.norm() >= input[k].norm() * (1.0 - 1e-6), "bin {k}");
+            grew += usize::from(output.norm() > 2.0 * input[k].norm());
+        }
+        assert!(
+            grew > (band.end_bin - band.cutoff_bin) / 2,
+            "the deficit was filled"
+        );
+    }
+
+    #[test]
+    fn nothing_is_added_where_the_detector_finds_content() {
+        let band = band(6000.0);
+        let input = spectrum(|k| {
+            if k < band.ramp_start_bin {
+                Complex::new(1.0, 0.0)
+            } else {
+                Complex::new(0.0, 0.0)
+            }
+        });
+        let generated = spectrum(|k| Complex::from_polar(0.5, k as f32));
+        let mut correction = spectrum(|_| Complex::new(9.0, 9.0));
+        let missing: Vec<f32> = (0..input.len())
+            .map(|k| if k < band.cutoff_bin + 40 { 0.0 } else { 1.0 })
+            .collect();
+        write_fill_correction(&input, &generated, &missing, &band, &mut correction);
+        for k in 0..input.len() {
+            assert_eq!(
+                correction[k].norm() > 0.0,
+                missing[k] > 0.0 && k < band.end_bin,
+                "bin {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fill_grows_with_the_deficit() {
+        let db = |db: f32| 10f64.powf(db as f64 / 10.0);
+        assert_eq!(fill_share(1.0, db(FILL_START_DB), 1.0), 0.0);
+        let half = fill_share(1.0, db(0.5 * (FILL_START_DB + FILL_FULL_DB)), 1.0);
+        assert!(half > 0.45 && half < 0.5, "{half}");
+        assert_eq!(
+            fill_share(1.0, db(FILL_FULL_DB + 1.0), 0.25),
+            0.25 * (1.0 - 1.0 / db(FILL_FULL_DB + 1.0)) as f32
+        );
+        assert!(fill_share(0.0, 1.0, 1.0) == 1.0);
+        assert!(fill_share(1.0, 0.5, 1.0) == 0.0);
+    }
+}

@@ -1,0 +1,61 @@
+//! The shipped models in the tests: ONNX Runtime as `cargo xtask test` places it, and engines
+//! that run the embedded DDSP model.
+
+use std::sync::OnceLock;
+
+use airlift::dsp::stft::StftLayout;
+use airlift::engine::{Engine, EngineSettings, ModelKind, ProcessingMode};
+use airlift::inference::model::SessionSettings;
+use airlift::inference::start_model;
+use airlift::inference::worker::WorkerOptions;
+
+use crate::workspace_root;
+
+/// Points this process at ONNX Runtime from `cargo xtask test`, and at an empty user model
+/// folder so that the embedded models are the ones found. Set once, before anything in the
+/// process loads the runtime.
+pub fn setup_runtime() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let library = workspace_root().join("target/onnxruntime/cpu/libonnxruntime.so.1.31.1");
+        assert!(
+            library.exists(),
+            "{} is missing: run `cargo xtask test`",
+            library.display()
+        );
+        let empty = std::env::temp_dir().join(format!("airlift-models-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        std::env::set_var("ORT_DYLIB_PATH", &library);
+        std::env::set_var("AIRLIFT_MODEL_DIR", &empty);
+    });
+}
+
+/// An engine running the embedded DDSP model on `channels` channels at `rate`.
+pub fn ddsp_engine(
+    rate: u32,
+    channels: usize,
+    settings: EngineSettings,
+    mode: ProcessingMode,
+) -> Engine {
+    setup_runtime();
+    let layout = StftLayout::for_sample_rate(rate as f32);
+    let link = start_model(
+        ModelKind::Ddsp,
+        layout,
+        channels,
+        SessionSettings::default(),
+        WorkerOptions::default(),
+    )
+    .expect("the embedded DDSP model starts");
+    Engine::with_worker(
+        rate as f32,
+        channels,
+        EngineSettings {
+            model: ModelKind::Ddsp,
+            ..settings
+        },
+        Some((ModelKind::Ddsp, link)),
+        mode,
+    )
+    .unwrap()
+}
