@@ -345,10 +345,16 @@ fn quality(root: &Path, extra: &[String]) -> Result<()> {
     } else if !extra.is_empty() {
         bail!("usage: cargo xtask quality [--before BIN]");
     }
+    // Every binary measured, an older one included, runs its models on the runtime placed
+    // beside the release CLI.
+    let runtime = root
+        .join("target/release")
+        .join(format!("libonnxruntime.so.{}", onnxruntime::VERSION));
     command
         .arg("--airlift")
         .arg(root.join("target/release/airlift"))
         .args(["--label", "now"])
+        .env("ORT_DYLIB_PATH", runtime)
         .current_dir(root.join("models"));
     let status = command
         .status()
