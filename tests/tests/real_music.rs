@@ -20,6 +20,7 @@ use airlift_tests::excerpts::{
     all_band_limits, band_limit, load_excerpts, parallel_map, BandLimit, Excerpt,
 };
 use airlift_tests::models::ddsp_engine;
+use airlift_tests::render::stream;
 
 /// Allowed error of a detected edge, in octaves.
 const TOLERANCE_OCTAVES: f32 = 1.0 / 6.0;
@@ -209,7 +210,7 @@ fn forced_engine(model: ModelKind, rate: u32, channels: usize, cutoff_hz: f32) -
 /// the input (latency removed, tail flushed).
 fn render_aligned(engine: &mut Engine, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let latency = engine.latency_samples() as usize;
-    let mut buffers: Vec<Vec<f32>> = input
+    let padded: Vec<Vec<f32>> = input
         .iter()
         .map(|c| {
             c.iter()
@@ -218,18 +219,10 @@ fn render_aligned(engine: &mut Engine, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
                 .collect()
         })
         .collect();
-    let len = buffers[0].len();
-    let mut position = 0;
-    while position < len {
-        let n = 512.min(len - position);
-        let mut slices: Vec<&mut [f32]> = buffers
-            .iter_mut()
-            .map(|c| &mut c[position..position + n])
-            .collect();
-        engine.process(&mut slices);
-        position += n;
-    }
-    buffers.iter().map(|c| c[latency..].to_vec()).collect()
+    stream(engine, &padded, &[512])
+        .into_iter()
+        .map(|c| c[latency..].to_vec())
+        .collect()
 }
 
 /// Where an excerpt's own codec low-pass starts: the band limit detected on it, less the
