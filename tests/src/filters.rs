@@ -88,7 +88,7 @@ pub fn chebyshev1(
     order: usize,
     ripple_db: f64,
 ) -> Vec<f32> {
-    assert!(order % 2 == 0 && order > 0, "an even order");
+    assert!(order.is_multiple_of(2) && order > 0, "an even order");
     let fs = sample_rate_hz as f64;
     let k = 2.0 * fs;
     let warped = k * (std::f64::consts::PI * edge_hz as f64 / fs).tan();
