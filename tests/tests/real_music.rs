@@ -49,23 +49,14 @@ fn detect_streaming(sample_rate_hz: u32, channels: &[Vec<f32>]) -> (Detection, D
         ..EngineSettings::default()
     };
     let mut engine = Engine::new(sample_rate_hz as f32, channels.len(), settings).unwrap();
-    let settle_at = (SETTLE_SECONDS * sample_rate_hz as f32) as usize;
-    let mut buffers = channels.to_vec();
-    let len = channels[0].len();
-    let mut settled = Detection::Listening;
-    let mut position = 0;
-    while position < len {
-        let n = 512.min(len - position);
-        let mut slices: Vec<&mut [f32]> = buffers
-            .iter_mut()
-            .map(|c| &mut c[position..position + n])
-            .collect();
-        engine.process(&mut slices);
-        position += n;
-        if position <= settle_at {
-            settled = engine.detection();
-        }
-    }
+    let settle_at = ((SETTLE_SECONDS * sample_rate_hz as f32) as usize).min(channels[0].len());
+    let (first, rest): (Vec<Vec<f32>>, Vec<Vec<f32>>) = channels
+        .iter()
+        .map(|c| (c[..settle_at].to_vec(), c[settle_at..].to_vec()))
+        .unzip();
+    stream(&mut engine, &first, &[512]);
+    let settled = engine.detection();
+    stream(&mut engine, &rest, &[512]);
     (settled, engine.detection())
 }
 

@@ -102,15 +102,22 @@ mod tests {
         generated: &[Complex<f32>],
         band: &BandLayout,
     ) -> Vec<Complex<f32>> {
+        fill_where(input, generated, &vec![1.0; input.len()], band)
+    }
+
+    fn fill_where(
+        input: &[Complex<f32>],
+        generated: &[Complex<f32>],
+        missing: &[f32],
+        band: &BandLayout,
+    ) -> Vec<Complex<f32>> {
         let mut correction = spectrum(|_| Complex::new(9.0, 9.0));
-        let missing = vec![1.0; input.len()];
-        write_fill_correction(input, generated, &missing, band, &mut correction);
+        write_fill_correction(input, generated, missing, band, &mut correction);
         correction
     }
 
-    #[test]
-    fn an_empty_band_is_filled_with_the_generated_one() {
-        let band = band(6000.0);
+    /// An input with nothing from the ramp up, and a generated band of every phase.
+    fn empty_band_and_generated(band: &BandLayout) -> (Vec<Complex<f32>>, Vec<Complex<f32>>) {
         let input = spectrum(|k| {
             if k < band.ramp_start_bin {
                 Complex::new(1.0, 0.0)
@@ -118,7 +125,13 @@ mod tests {
                 Complex::new(0.0, 0.0)
             }
         });
-        let generated = spectrum(|k| Complex::from_polar(0.5, k as f32));
+        (input, spectrum(|k| Complex::from_polar(0.5, k as f32)))
+    }
+
+    #[test]
+    fn an_empty_band_is_filled_with_the_generated_one() {
+        let band = band(6000.0);
+        let (input, generated) = empty_band_and_generated(&band);
         let correction = fill(&input, &generated, &band);
         for k in 0..input.len() {
             let expected = if (band.ramp_start_bin..band.end_bin).contains(&k) {
@@ -168,19 +181,11 @@ mod tests {
     #[test]
     fn nothing_is_added_where_the_detector_finds_content() {
         let band = band(6000.0);
-        let input = spectrum(|k| {
-            if k < band.ramp_start_bin {
-                Complex::new(1.0, 0.0)
-            } else {
-                Complex::new(0.0, 0.0)
-            }
-        });
-        let generated = spectrum(|k| Complex::from_polar(0.5, k as f32));
-        let mut correction = spectrum(|_| Complex::new(9.0, 9.0));
+        let (input, generated) = empty_band_and_generated(&band);
         let missing: Vec<f32> = (0..input.len())
             .map(|k| if k < band.cutoff_bin + 40 { 0.0 } else { 1.0 })
             .collect();
-        write_fill_correction(&input, &generated, &missing, &band, &mut correction);
+        let correction = fill_where(&input, &generated, &missing, &band);
         for k in 0..input.len() {
             assert_eq!(
                 correction[k].norm() > 0.0,
