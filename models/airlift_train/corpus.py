@@ -49,8 +49,20 @@ RESERVED = ("wesnoth", "supertuxkart", "hedgewars")
 """Package name parts reserved for an independent evaluation: never read."""
 
 EDGE_DROP_DB = 90.0
-"""A file's own band edge: the highest frequency whose level in its brightest frames (95th
-percentile over time) is within this many dB of the loudest bin."""
+"""A file's own band edge lies within this many dB of its loudest band, in its brightest frames
+(95th percentile over time)."""
+
+EDGE_SPREAD_DB = 3.0
+"""Content moves with the music and a noise floor holds still: a band counts as content only
+where its brightest frames stand at least this many dB above its median frame. This keeps a
+noise-shaped dither hump, or the hiss above a sample's own roll-off, from reading as content."""
+
+EDGE_BANDS_PER_OCTAVE = 24
+"""Resolution of the own-edge measurement: bands of this fraction of an octave."""
+
+EDGE_SPREAD_MIN_FRAMES = 20
+"""Frames (of 2048 samples' hop) a file needs before its spread over time means anything: a
+one-shot shorter than about a second is judged by its level alone."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,23 +221,42 @@ def find_pieces() -> list[Piece]:
 
 
 def band_edge_hz(audio: np.ndarray, rate: int) -> float:
-    """The file's own band edge: where its brightest frames end (see `EDGE_DROP_DB`). The
-    Nyquist frequency when the spectrum reaches it, 0 for digital silence."""
-    mono = audio.mean(axis=1)
-    n_fft, hop = 4096, 2048
-    if len(mono) < n_fft:
-        mono = np.pad(mono, (0, n_fft - len(mono)))
-    frames = np.lib.stride_tricks.sliding_window_view(mono, n_fft)[::hop]
-    power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
+    """The file's own band edge: the top of the highest band of content, where content is
+    within `EDGE_DROP_DB` of the loudest band and moves with the music (`EDGE_SPREAD_DB`, for
+    files of at least `EDGE_SPREAD_MIN_FRAMES` frames).
+    Bands are `1/EDGE_BANDS_PER_OCTAVE` octave wide from 500 Hz up to Nyquist; the Nyquist
+    frequency when content reaches the top band, 0 for digital silence."""
+    n_fft, hop, chunk = 4096, 2048, 256
+    if len(audio) < n_fft:
+        audio = np.pad(audio, ((0, n_fft - len(audio)), (0, 0)))
+    frames = np.lib.stride_tricks.sliding_window_view(audio, (n_fft, audio.shape[1]))[::hop, 0]
+    window = np.hanning(n_fft)[None, :, None]
+    power = np.concatenate([
+        (np.abs(np.fft.rfft(frames[i:i + chunk] * window, axis=1)) ** 2).sum(axis=2)
+        for i in range(0, len(frames), chunk)
+    ])
     total = power.sum(axis=1)
-    active = power[total > total.max() * 1e-6]
-    if total.max() <= 0 or len(active) == 0:
+    if total.max() <= 0:
         return 0.0
-    level_db = 10 * np.log10(np.percentile(active, 95, axis=0) + 1e-30)
-    level_db = np.convolve(level_db, np.ones(5) / 5, mode="same")
-    above = np.nonzero(level_db > level_db.max() - EDGE_DROP_DB)[0]
-    top_bin = int(above[-1]) if len(above) else 0
-    return min(top_bin * rate / n_fft, rate / 2)
+    active = power[total > total.max() * 1e-6]
+    bin_hz = rate / n_fft
+    step = 1.0 / EDGE_BANDS_PER_OCTAVE
+    centres = 2.0 ** np.arange(np.log2(500.0), np.log2(rate / 2) - step / 2, step)
+    lo = np.round(centres * 2 ** (-step / 2) / bin_hz).astype(int)
+    hi = np.maximum(np.round(centres * 2 ** (step / 2) / bin_hz).astype(int), lo + 1)
+    band_power = np.stack([active[:, a:b].mean(axis=1) for a, b in zip(lo, hi)], axis=1)
+    band_db = 10 * np.log10(band_power + 1e-30)
+    bright = np.percentile(band_db, 95, axis=0)
+    median = np.percentile(band_db, 50, axis=0)
+    content = bright > bright.max() - EDGE_DROP_DB
+    if len(active) >= EDGE_SPREAD_MIN_FRAMES:
+        content &= bright - median >= EDGE_SPREAD_DB
+    bands = np.nonzero(content)[0]
+    if len(bands) == 0:
+        return 0.0
+    if bands[-1] == len(centres) - 1:
+        return rate / 2
+    return float(centres[bands[-1]] * 2 ** (step / 2))
 
 
 def split_of(piece: Piece, test_paths: set[str]) -> str:
@@ -298,8 +329,9 @@ def excerpts_readme(entries: list[dict]) -> str:
         "`cargo xtask corpus` (`models/airlift_train/corpus.py`) from Debian packages; none "
         "of these pieces is used for training or validation. Each starts at the whole second "
         "of median loudness between 10 % and 90 % of its piece; loops shorter than the "
-        "excerpt are repeated. `band_edge_hz` is the excerpt's own band edge (its Ogg or Opus "
-        "low-pass, or the Nyquist frequency), where its brightest frames end; "
+        "excerpt are repeated. `band_edge_hz` is the excerpt's own band edge, the top of its "
+        "content (its Ogg or Opus low-pass, the roll-off of a sample recorded band-limited, "
+        "or the Nyquist frequency); "
         "`excerpts.json` has the same table for the tests.",
         "",
         "| file | kind | package | source file | start | own band edge | licence |",

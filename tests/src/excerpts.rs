@@ -18,7 +18,8 @@ pub struct Excerpt {
     pub sample_rate_hz: u32,
     /// One vector per channel (always two).
     pub channels: Vec<Vec<f32>>,
-    /// The excerpt's own band edge in Hz: its source codec's low-pass, or Nyquist.
+    /// The excerpt's own band edge in Hz, the top of its content: its source codec's low-pass,
+    /// the roll-off of a sample recorded band-limited, or Nyquist.
     pub band_edge_hz: f32,
 }
 
@@ -115,6 +116,9 @@ pub struct BandLimited {
     /// Where the band really ends: the filter's edge (for MP3 the middle of lame's
     /// transition band), or the excerpt's own edge when that is lower.
     pub true_edge_hz: f32,
+    /// Whether the band limit lies below the excerpt's own edge. Above it the limit acts on
+    /// nothing but the excerpt's floor, so it leaves no edge of its own to find.
+    pub below_own_edge: bool,
 }
 
 /// Applies `limit` to `excerpt`. MP3 work files go under `work_dir`.
@@ -138,6 +142,7 @@ pub fn band_limit(excerpt: &Excerpt, limit: BandLimit, work_dir: &Path) -> BandL
     BandLimited {
         channels,
         true_edge_hz: edge_hz.min(excerpt.band_edge_hz),
+        below_own_edge: edge_hz < excerpt.band_edge_hz,
     }
 }
 

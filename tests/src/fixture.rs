@@ -24,7 +24,7 @@ pub const FIXTURE_GAIN: f32 = 10.0;
 /// output above the ramp is the input times `1 + weight · gain · √share`. Computed with one FFT
 /// over the whole signal and no ONNX Runtime.
 pub fn expected_output(input: &[f32], rate: u32) -> Vec<f32> {
-    let added = FIXTURE_GAIN * fill_share(1.0, (FIXTURE_GAIN as f64).powi(2), 1.0).sqrt();
+    let added = FIXTURE_GAIN * fill_share(1.0, (FIXTURE_GAIN as f64).powi(2), 1.0, 0.0).sqrt();
     let layout = StftLayout::for_sample_rate(rate as f32);
     let mut band = BandLayout::with_capacity(&layout);
     assert!(band.configure(&layout, CUTOFF_HZ));
@@ -41,8 +41,9 @@ pub fn expected_output(input: &[f32], rate: u32) -> Vec<f32> {
 
 /// Input for the fixture's exact-effect tests: independent pink noise per channel. It holds
 /// still over time in every band, so the detector finds the whole band above the cutoff
-/// missing (`CutoffDetector::write_missing`) and the fill takes the same share of the fixture
-/// at every bin: the output is one known filter of the input.
+/// missing (`CutoffDetector::write_fill_weights`) but no band limit that would vouch for it,
+/// and the fill takes the same share of the fixture at every bin: the output is one known
+/// filter of the input.
 pub fn fixture_input(sample_rate_hz: u32, seconds: f32, seed: u64) -> Vec<Vec<f32>> {
     let len = (seconds * sample_rate_hz as f32) as usize;
     (0..2)

@@ -17,9 +17,11 @@
 //!    top of content. The edge is the -3 dB point below the shoulder where the steep descent
 //!    starts.
 //! 4. **A slope** (gentle low-passes): only when the spectrum falls to the floor faster than
-//!    [`MIN_APPROACH_DB_PER_OCTAVE`]; the edge is the knee of a two-segment fit, a music-like
-//!    segment below and a steeper one above. A natural roll-off that meets the floor gently is
-//!    no band limit.
+//!    [`MIN_APPROACH_DB_PER_OCTAVE`]. The bright spectrum is fitted, by least squares, with the
+//!    music's own straight trend times a Butterworth low-pass of some order
+//!    ([`SLOPE_ORDERS`]) on the frequency axis of the bilinear transform (digital filters bend
+//!    towards Nyquist); the edge is the corner of the best fit. A natural roll-off that meets
+//!    the floor gently is no band limit.
 //!
 //! A new estimate replaces the reported one only when it differs by more than
 //! [`HYSTERESIS_OCTAVES`] for [`CHANGE_VOTES`] estimates in a row, so the reported cutoff does
@@ -102,17 +104,29 @@ const EDGE_DROP_DB: f32 = 3.0;
 /// top of content (dB per octave); a slower approach is a natural roll-off.
 pub const MIN_APPROACH_DB_PER_OCTAVE: f32 = 40.0;
 
-/// How far below the top of content the knee of a gentle edge is searched for, in octaves.
-const KNEE_SEARCH_OCTAVES: f32 = 1.5;
+/// Butterworth orders of the low-pass templates a gentle edge is fitted with. A digital
+/// low-pass of any kind falls like one of these near its corner.
+const SLOPE_ORDERS: [u32; 9] = [2, 3, 4, 5, 6, 8, 10, 12, 16];
 
-/// Width of the music-like segment fitted below a knee, in octaves.
-const KNEE_FIT_BELOW_OCTAVES: f32 = 0.5;
+/// How far below the top of content the corner of a gentle edge is searched for, in octaves.
+const SLOPE_SEARCH_OCTAVES: f32 = 3.0;
 
-/// The segment above a knee must be at least this much steeper than the one below (dB/octave).
-const KNEE_MIN_STEEPENING_DB_PER_OCTAVE: f32 = 12.0;
+/// How far below a candidate corner the music's own trend is fitted, in octaves.
+const SLOPE_FIT_BELOW_OCTAVES: f32 = 1.0;
 
-/// The segment below a knee is music, not the filter: it falls no faster than this (dB/octave).
-const KNEE_BELOW_MIN_SLOPE_DB_PER_OCTAVE: f32 = -24.0;
+/// The music's own trend under a gentle edge tilts between these (dB per octave): recorded
+/// music's bright spectrum falls gently or rises a little where a low-pass sets in.
+const TREND_MIN_DB_PER_OCTAVE: f32 = -12.0;
+
+/// See [`TREND_MIN_DB_PER_OCTAVE`].
+const TREND_MAX_DB_PER_OCTAVE: f32 = 6.0;
+
+/// Resolution of the tabulated templates, in steps per octave of warped frequency.
+const TEMPLATE_STEPS_PER_OCTAVE: f32 = 128.0;
+
+/// The templates are tabulated within this many octaves of the corner; beyond it they are 0 dB
+/// below and their asymptote above.
+const TEMPLATE_SPAN_OCTAVES: f32 = 3.0;
 
 /// A band whose bright level ([`LEVEL_PERCENTILE`]) lies at most this many dB above its median
 /// level holds still: it is a floor (a codec's or converter's noise, digital silence), and
@@ -203,6 +217,9 @@ impl Detection {
 struct GridPoint {
     /// log2 of the centre frequency in Hz.
     log2_hz: f32,
+    /// log2 of the centre frequency on the axis of the bilinear transform,
+    /// `tan(π · f / sample rate)`: where a digital Butterworth low-pass falls as an analog one.
+    warped_log2: f32,
     /// First bin averaged.
     lo_bin: usize,
     /// One past the last bin averaged.
@@ -239,6 +256,8 @@ pub struct CutoffDetector {
     missing_listen_frames: u32,
     /// Per FFT bin, the grid point nearest to it in log frequency.
     bin_grid: Vec<usize>,
+    /// The low-pass templates gentle edges are fitted with.
+    templates: SlopeTemplates,
     /// Non-silent frames heard so far (saturating).
     active_frames: u32,
     /// Non-silent frames needed before the first decision.
@@ -271,8 +290,10 @@ impl CutoffDetector {
             let hi_hz = (log2_hz + GRID_HALF_WIDTH_OCTAVES).exp2().min(top_hz);
             let lo_bin = (lo_hz / bin_hz).round() as usize;
             let hi_bin = ((hi_hz / bin_hz).round() as usize).max(lo_bin + 1);
+            let warped = (std::f32::consts::PI * log2_hz.exp2() / layout.sample_rate_hz).tan();
             grid.push(GridPoint {
                 log2_hz,
+                warped_log2: warped.log2(),
                 lo_bin,
                 hi_bin,
             });
@@ -300,6 +321,7 @@ impl CutoffDetector {
             missing,
             missing_listen_frames: (MISSING_LISTEN_SECONDS / hop_seconds).ceil() as u32,
             bin_grid,
+            templates: SlopeTemplates::new(),
             active_frames: 0,
             min_active_frames: (MIN_LISTEN_SECONDS / hop_seconds).ceil() as u32,
             frames_since_estimate: 0,
@@ -339,17 +361,26 @@ impl CutoffDetector {
         self.detection
     }
 
-    /// Writes, per FFT bin, how much of the band is missing there: 1 where the band holds still
-    /// over time (a floor: [`FLOOR_SPREAD_DB`]) or lies [`FLOOR_DEPTH_DB`] below the loudest
-    /// band, 0 where it moves with the music ([`CONTENT_SPREAD_DB`]) at an audible level, as of
-    /// the latest judgement; all 1 until [`MISSING_LISTEN_SECONDS`] of sound were heard. Just
-    /// above a reported band limit, from its crossfade ramp to [`EDGE_ZONE_OCTAVES`] up, the
-    /// analysis grid blurs the floor with the music below the edge, so there the band limit
-    /// vouches for the floor; further up, a band is missing as far as it lies below the music
-    /// just under the edge (a filter's transition band: [`EDGE_DROP_MISSING_DB`]). The fill
-    /// adds only where this is above 0, so music, however quiet, keeps its own high band
-    /// whatever the cutoff.
-    pub fn write_missing(&self, missing: &mut [f32]) {
+    /// Writes the fill's weights per FFT bin into `flat` (`2 * bins` values: the missing shares,
+    /// then the sure shares; see [`FillWeights`](super::fill::FillWeights)).
+    ///
+    /// Missing: 1 where the band holds still over time (a floor: [`FLOOR_SPREAD_DB`]) or lies
+    /// [`FLOOR_DEPTH_DB`] below the loudest band, 0 where it moves with the music
+    /// ([`CONTENT_SPREAD_DB`]) at an audible level, as of the latest judgement; all 1 until
+    /// [`MISSING_LISTEN_SECONDS`] of sound were heard. Just above a reported band limit, from
+    /// its crossfade ramp to [`EDGE_ZONE_OCTAVES`] up, the analysis grid blurs the floor with
+    /// the music below the edge, so there the band limit vouches for the floor; further up, a
+    /// band is missing as far as it lies below the music just under the edge (a filter's
+    /// transition band: [`EDGE_DROP_MISSING_DB`]). The fill adds only where this is above 0, so
+    /// music, however quiet, keeps its own high band whatever the cutoff.
+    ///
+    /// Sure: how far both the reported band limit (the edge zone, and the share below the
+    /// music above it) and the band's own behaviour over time (the judgement above) say the
+    /// bin is gone; 0 without a band limit, so a forced cutoff on full-band music fills only
+    /// large deficits, and 0 where the band moves with the music, so an edge reported too low
+    /// early on does not fill real content.
+    pub fn write_fill_weights(&self, flat: &mut [f32]) {
+        let (missing, sure) = flat.split_at_mut(flat.len() / 2);
         let edge = self.detection.cutoff_hz().map(|hz| {
             let bin = |hz: f32| (hz / self.layout.bin_hz()).floor() as usize;
             let below = self.bin_grid[bin(hz * (-EDGE_ZONE_OCTAVES).exp2())];
@@ -359,19 +390,27 @@ impl CutoffDetector {
                 self.bright_db[below],
             )
         });
-        for (k, (out, &point)) in missing.iter_mut().zip(&self.bin_grid).enumerate() {
-            let mut share = self.missing[point];
+        for (k, ((missing, sure), &point)) in missing
+            .iter_mut()
+            .zip(sure.iter_mut())
+            .zip(&self.bin_grid)
+            .enumerate()
+        {
+            let judged = self.missing[point];
+            let (mut share, mut vouched) = (judged, 0.0);
             if let Some((ramp_bin, zone_end_bin, music_db)) = edge {
                 if k >= ramp_bin && k < zone_end_bin {
-                    share = 1.0;
+                    (share, vouched) = (1.0, 1.0);
                 } else if k >= zone_end_bin {
                     let drop_db = music_db - self.bright_db[point];
-                    let below_music = (drop_db - EDGE_DROP_PRESENT_DB)
-                        / (EDGE_DROP_MISSING_DB - EDGE_DROP_PRESENT_DB);
-                    share = share.max(below_music.clamp(0.0, 1.0));
+                    vouched = ((drop_db - EDGE_DROP_PRESENT_DB)
+                        / (EDGE_DROP_MISSING_DB - EDGE_DROP_PRESENT_DB))
+                        .clamp(0.0, 1.0);
+                    share = share.max(vouched);
                 }
             }
-            *out = share;
+            *missing = share;
+            *sure = vouched * judged;
         }
     }
 
@@ -512,6 +551,7 @@ impl CutoffDetector {
             &self.grid,
             &self.bright_db,
             &self.grid_levels_db,
+            &self.templates,
             floor,
             n_top,
         ) {
@@ -526,11 +566,12 @@ impl CutoffDetector {
 /// The edge in log2 Hz in a bright spectrum `levels` on `grid` (`raw_levels` before smoothing,
 /// for the steepness of cliffs) whose floor is `floor` (the level just below grid point
 /// `n_full`, the top of the spectrum), or `None` when the music reaches the top or ends in a
-/// natural roll-off.
+/// natural roll-off. Gentle edges are fitted with `templates`.
 fn find_edge(
     grid: &[GridPoint],
     levels: &[f32],
     raw_levels: &[f32],
+    templates: &SlopeTemplates,
     floor: f32,
     n_full: usize,
 ) -> Option<f32> {
@@ -560,10 +601,8 @@ fn find_edge(
     if approach_db_per_octave < MIN_APPROACH_DB_PER_OCTAVE {
         return None;
     }
-    let from = min_edge
-        .saturating_sub(steps(0.5))
-        .max(top.saturating_sub(steps(KNEE_SEARCH_OCTAVES)));
-    knee(grid, levels, from, top)
+    let from = min_edge.max(top.saturating_sub(steps(SLOPE_SEARCH_OCTAVES)));
+    slope_corner(grid, levels, templates, from, top)
 }
 
 /// The edge of a cliff near the top of content `top`: the -3 dB point below the shoulder where
@@ -613,59 +652,104 @@ fn cliff_edge(
     Some(grid[j].log2_hz + t * (grid[j + 1].log2_hz - grid[j].log2_hz))
 }
 
-/// The knee of a gentle edge between grid points `from` and `top`: the point where a line
-/// fitted to the music below it (no steeper than [`KNEE_BELOW_MIN_SLOPE_DB_PER_OCTAVE`]) and a
-/// steeper line from it to `top` fit the levels best.
-fn knee(grid: &[GridPoint], levels: &[f32], from: usize, top: usize) -> Option<f32> {
-    let below_points = (KNEE_FIT_BELOW_OCTAVES / GRID_OCTAVES).round() as usize;
-    let mut best: Option<(f32, usize)> = None;
-    for k in from + 4..top.saturating_sub(2) {
-        let start = k.saturating_sub(below_points);
-        if k + 1 - start < 6 || top + 1 - k < 3 {
-            continue;
-        }
-        let (a, slope_below) = fit_line(&grid[start..=k], &levels[start..=k], grid[k].log2_hz);
-        if slope_below < KNEE_BELOW_MIN_SLOPE_DB_PER_OCTAVE {
-            continue;
-        }
-        let (mut sxx, mut sxy) = (0.0f32, 0.0f32);
-        for (point, &level) in grid[k..=top].iter().zip(&levels[k..=top]) {
-            let x = point.log2_hz - grid[k].log2_hz;
-            sxx += x * x;
-            sxy += x * (level - a);
-        }
-        let slope_above = sxy / sxx.max(1e-9);
-        if slope_below - slope_above < KNEE_MIN_STEEPENING_DB_PER_OCTAVE {
-            continue;
-        }
-        let mut error = 0.0f32;
-        for (point, &level) in grid[start..=k].iter().zip(&levels[start..=k]) {
-            error += (a + slope_below * (point.log2_hz - grid[k].log2_hz) - level).powi(2);
-        }
-        for (point, &level) in grid[k..=top].iter().zip(&levels[k..=top]) {
-            error += (a + slope_above * (point.log2_hz - grid[k].log2_hz) - level).powi(2);
-        }
-        if best.is_none_or(|(e, _)| error < e) {
-            best = Some((error, k));
-        }
-    }
-    best.map(|(_, k)| grid[k].log2_hz)
+/// Butterworth low-pass responses in dB, tabulated against the warped distance from the
+/// corner in octaves, one row per order of [`SLOPE_ORDERS`], so that fitting needs no
+/// logarithms on the audio thread.
+struct SlopeTemplates {
+    /// `rows[order][step]`: the response at `step / TEMPLATE_STEPS_PER_OCTAVE -
+    /// TEMPLATE_SPAN_OCTAVES` octaves from the corner.
+    rows: Vec<f32>,
+    /// Steps per row.
+    steps: usize,
 }
 
-/// Least-squares line through `levels` at `points`, as (level at `at_log2`, slope in dB per
-/// octave).
-fn fit_line(points: &[GridPoint], levels: &[f32], at_log2: f32) -> (f32, f32) {
-    let n = points.len() as f32;
-    let (mut sx, mut sy, mut sxx, mut sxy) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-    for (point, &y) in points.iter().zip(levels) {
-        let x = point.log2_hz - at_log2;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
+impl SlopeTemplates {
+    /// Tabulates every order. Allocates.
+    fn new() -> Self {
+        let steps = (2.0 * TEMPLATE_SPAN_OCTAVES * TEMPLATE_STEPS_PER_OCTAVE) as usize + 1;
+        let mut rows = Vec::with_capacity(SLOPE_ORDERS.len() * steps);
+        for order in SLOPE_ORDERS {
+            for step in 0..steps {
+                let octaves =
+                    step as f64 / TEMPLATE_STEPS_PER_OCTAVE as f64 - TEMPLATE_SPAN_OCTAVES as f64;
+                let power = 1.0 + (2.0 * order as f64 * octaves).exp2();
+                rows.push((-10.0 * power.log10()) as f32);
+            }
+        }
+        Self { rows, steps }
     }
-    let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    ((sy - slope * sx) / n, slope)
+
+    /// The response in dB of order number `row` at `octaves` (warped) from the corner.
+    fn level_db(&self, row: usize, octaves: f32) -> f32 {
+        if octaves <= -TEMPLATE_SPAN_OCTAVES {
+            return 0.0;
+        }
+        if octaves >= TEMPLATE_SPAN_OCTAVES {
+            // 10 · log10(2) dB per doubling of the power ratio.
+            return -3.0103 * 2.0 * SLOPE_ORDERS[row] as f32 * octaves;
+        }
+        let position = (octaves + TEMPLATE_SPAN_OCTAVES) * TEMPLATE_STEPS_PER_OCTAVE;
+        let below = (position as usize).min(self.steps - 2);
+        let t = position - below as f32;
+        let row = &self.rows[row * self.steps..(row + 1) * self.steps];
+        row[below] + t * (row[below + 1] - row[below])
+    }
+}
+
+/// The corner of a gentle edge between grid points `from` and `top`: for every candidate
+/// corner and template order, the levels from [`SLOPE_FIT_BELOW_OCTAVES`] below the corner to
+/// `top`, less the template, are fitted with a straight music trend (its tilt kept within
+/// [`TREND_MIN_DB_PER_OCTAVE`] and [`TREND_MAX_DB_PER_OCTAVE`]); the corner with the smallest
+/// mean squared error wins. Bounded work (a few tens of thousands of table look-ups), no
+/// allocation.
+fn slope_corner(
+    grid: &[GridPoint],
+    levels: &[f32],
+    templates: &SlopeTemplates,
+    from: usize,
+    top: usize,
+) -> Option<f32> {
+    let below_points = (SLOPE_FIT_BELOW_OCTAVES / GRID_OCTAVES).round() as usize;
+    let mut best: Option<(f32, usize)> = None;
+    for corner in from..top {
+        let start = corner.saturating_sub(below_points);
+        let points = &grid[start..=top];
+        let values = &levels[start..=top];
+        let n = points.len() as f32;
+        if points.len() < 6 {
+            continue;
+        }
+        let (mut sx, mut sxx) = (0.0f32, 0.0f32);
+        for point in points {
+            let x = point.log2_hz - grid[corner].log2_hz;
+            sx += x;
+            sxx += x * x;
+        }
+        let denominator = n * sxx - sx * sx;
+        for row in 0..SLOPE_ORDERS.len() {
+            let (mut sr, mut sxr, mut srr) = (0.0f32, 0.0f32, 0.0f32);
+            for (point, &level) in points.iter().zip(values) {
+                let x = point.log2_hz - grid[corner].log2_hz;
+                let warped = point.warped_log2 - grid[corner].warped_log2;
+                let r = level - templates.level_db(row, warped);
+                sr += r;
+                sxr += x * r;
+                srr += r * r;
+            }
+            let slope = ((n * sxr - sx * sr) / denominator)
+                .clamp(TREND_MIN_DB_PER_OCTAVE, TREND_MAX_DB_PER_OCTAVE);
+            let a = (sr - slope * sx) / n;
+            let error = (srr - 2.0 * a * sr - 2.0 * slope * sxr
+                + n * a * a
+                + 2.0 * a * slope * sx
+                + slope * slope * sxx)
+                / n;
+            if best.is_none_or(|(e, _)| error < e) {
+                best = Some((error, corner));
+            }
+        }
+    }
+    best.map(|(_, corner)| grid[corner].log2_hz)
 }
 
 /// The level in dB below which `fraction` of a histogram's weight lies, interpolated within its
@@ -682,4 +766,71 @@ fn percentile_db(histogram: &[f32], fraction: f32) -> f32 {
         below += weight;
     }
     HISTOGRAM_FLOOR_DB
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector(sample_rate_hz: f32) -> CutoffDetector {
+        CutoffDetector::new(StftLayout::for_sample_rate(sample_rate_hz))
+    }
+
+    fn index_of(grid: &[GridPoint], hz: f32) -> usize {
+        grid.partition_point(|p| p.log2_hz < hz.log2())
+    }
+
+    #[test]
+    fn templates_follow_the_butterworth_response() {
+        let templates = SlopeTemplates::new();
+        for (row, &order) in SLOPE_ORDERS.iter().enumerate() {
+            assert!(
+                (templates.level_db(row, 0.0) + 3.0103).abs() < 1e-3,
+                "order {order}"
+            );
+            assert!(templates.level_db(row, -4.0) == 0.0);
+            let one_octave = -10.0 * (1.0 + (2.0 * order as f32).exp2()).log10();
+            assert!((templates.level_db(row, 1.0) - one_octave).abs() < 0.05);
+            // The asymptote beyond the table continues it.
+            let inside = templates.level_db(row, TEMPLATE_SPAN_OCTAVES - 0.01);
+            let outside = templates.level_db(row, TEMPLATE_SPAN_OCTAVES + 0.01);
+            assert!(
+                (outside - inside).abs() < 0.2 * order as f32,
+                "order {order}"
+            );
+        }
+    }
+
+    /// A bright spectrum falling `trend_db_per_octave` with a digital Butterworth low-pass of
+    /// `order` at `corner_hz` on top: the slope fit finds the corner within a grid step.
+    fn corner_found(sample_rate_hz: f32, order: u32, corner_hz: f32, trend_db_per_octave: f32) {
+        let detector = detector(sample_rate_hz);
+        let grid = &detector.grid;
+        let warp = |hz: f32| (std::f32::consts::PI * hz / sample_rate_hz).tan();
+        let levels: Vec<f32> = grid
+            .iter()
+            .map(|p| {
+                let ratio = warp(p.log2_hz.exp2()) / warp(corner_hz);
+                let filter_db = -10.0 * (1.0 + ratio.powi(2 * order as i32)).log10();
+                let trend_db = trend_db_per_octave * (p.log2_hz - 1000f32.log2());
+                (trend_db + filter_db).max(-100.0)
+            })
+            .collect();
+        let top = (0..grid.len()).rev().find(|&i| levels[i] > -85.0).unwrap();
+        let from = index_of(grid, MIN_EDGE_HZ).max(top.saturating_sub(72));
+        let found = slope_corner(grid, &levels, &detector.templates, from, top).unwrap();
+        assert!(
+            (found - corner_hz.log2()).abs() <= GRID_OCTAVES,
+            "order {order} at {corner_hz} Hz: found {:.0} Hz",
+            found.exp2()
+        );
+    }
+
+    #[test]
+    fn the_corner_of_a_gentle_low_pass_is_found_on_a_tilted_spectrum() {
+        corner_found(44_100.0, 4, 5_000.0, -6.0);
+        corner_found(44_100.0, 4, 3_000.0, 0.0);
+        corner_found(48_000.0, 8, 9_000.0, -10.0);
+        corner_found(48_000.0, 2, 12_000.0, 3.0);
+    }
 }

@@ -4,17 +4,21 @@
 //! above the ramp. The output keeps all of the input there and adds only what is missing:
 //!
 //! - **What is missing.** Over time, by the band-limit detector
-//!   ([`super::cutoff::CutoffDetector::write_missing`]): any band that holds still over time
-//!   or lies far below the music (a floor: a codec's or converter's noise, what a filter left
-//!   in floating point, digital silence); a band that moves with the music is present, however
-//!   quiet, so
-//!   full-band music keeps its own high band whatever the cutoff. Until the detector has heard
-//!   a quarter of a second, the whole band above the cutoff counts as missing.
+//!   ([`super::cutoff::CutoffDetector::write_fill_weights`]): any band that holds still over
+//!   time or lies far below the music (a floor: a codec's or converter's noise, what a filter
+//!   left in floating point, digital silence); a band that moves with the music is present,
+//!   however quiet, so full-band music keeps its own high band whatever the cutoff. Until the
+//!   detector has heard a quarter of a second, the whole band above the cutoff counts as
+//!   missing.
 //! - **How much to add**, per bin where the band is missing: where the input bin lies at least
 //!   [`FILL_FULL_DB`] below the generated one, the deficit is filled completely; where it lies
 //!   less than [`FILL_START_DB`] below, nothing is added; in between, the filled share grows
-//!   with the deficit. The added power is that share of the deficit, times the missing share,
-//!   so no output bin is larger than the larger of the input's and the generated one.
+//!   with the deficit. Where a detected band limit vouches that the band is gone (just above
+//!   its edge, and far below the music above that), the whole deficit is filled however small
+//!   it is: in a quiet passage the generated band may lie only a few dB above a codec's floor,
+//!   and that floor is still no music. The added power is that share of the deficit, times
+//!   the missing share, so no output bin is larger than the larger of the input's and the
+//!   generated one.
 //! - **Nothing is cancelled**: the addition is a share of the generated bin, and the part of it
 //!   that points against the input's own bin is removed, so every output bin is at least as
 //!   large as the input's (`|input + added| ≥ |input|`) with the input's content still in it.
@@ -32,11 +36,33 @@ pub const FILL_START_DB: f32 = 15.0;
 /// Deficits of this many dB and more are filled completely.
 pub const FILL_FULL_DB: f32 = 30.0;
 
+/// What the detector says of each bin, for the fill.
+#[derive(Debug, Clone, Copy)]
+pub struct FillWeights<'a> {
+    /// Per bin, how much of the band is missing (0 to 1): what the fill may add to.
+    pub missing: &'a [f32],
+    /// Per bin, how surely a detected band limit vouches that the band is gone (0 to 1): the
+    /// band just above the edge and what lies far below the music there. Where it is sure, the
+    /// whole deficit is filled, however small: a codec's floor in a quiet passage is still no
+    /// music.
+    pub sure: &'a [f32],
+}
+
+impl<'a> FillWeights<'a> {
+    /// The weights from one flat array of `2 * bins` values, missing shares then sure shares,
+    /// as the engine keeps them and the worker's records carry them.
+    pub fn from_flat(flat: &'a [f32]) -> Self {
+        let (missing, sure) = flat.split_at(flat.len() / 2);
+        Self { missing, sure }
+    }
+}
+
 /// The share of the generated power to add where the input bin's power is `input_power` and
-/// the generated one's `generated_power`, with `missing` (0 to 1) of the band found missing by the
-/// detector: none for small deficits, the whole deficit for large ones, and only as much as is
-/// missing.
-pub fn fill_share(input_power: f64, generated_power: f64, missing: f32) -> f32 {
+/// the generated one's `generated_power`, with `missing` (0 to 1) of the band found missing by
+/// the detector, `sure` (0 to 1) of it vouched for by a detected band limit: none for small
+/// deficits, the whole deficit for large ones or where the band limit vouches, and only as
+/// much as is missing.
+pub fn fill_share(input_power: f64, generated_power: f64, missing: f32, sure: f32) -> f32 {
     if generated_power <= input_power || generated_power <= 0.0 {
         return 0.0;
     }
@@ -46,25 +72,31 @@ pub fn fill_share(input_power: f64, generated_power: f64, missing: f32) -> f32 {
         f32::INFINITY
     };
     let ramp = ((deficit_db - FILL_START_DB) / (FILL_FULL_DB - FILL_START_DB)).clamp(0.0, 1.0);
+    let ramp = ramp + sure.clamp(0.0, 1.0) * (1.0 - ramp);
     ramp * missing * (1.0 - (input_power / generated_power) as f32)
 }
 
 /// Writes the correction that fills `generated` into `input` (both one channel's spectrum) for
 /// `band`: zero below the ramp, and above it the missing share of the generated band, weighted
-/// by the ramp and by `missing` (per bin, how much of the band the detector finds missing),
-/// with nothing that would cancel the input. Adding its inverse transform to the delayed input
-/// gives the output. Bounded work, no allocation.
+/// by the ramp and by what the detector says of each bin (`weights`), with nothing that would
+/// cancel the input. Adding its inverse transform to the delayed input gives the output.
+/// Bounded work, no allocation.
 pub fn write_fill_correction(
     input: &[Complex<f32>],
     generated: &[Complex<f32>],
-    missing: &[f32],
+    weights: FillWeights,
     band: &BandLayout,
     correction: &mut [Complex<f32>],
 ) {
     correction.fill(Complex::new(0.0, 0.0));
     for k in band.ramp_start_bin..band.end_bin {
         let (input_power, generated_power) = (input[k].norm_sqr(), generated[k].norm_sqr());
-        let share = fill_share(input_power as f64, generated_power as f64, missing[k]);
+        let share = fill_share(
+            input_power as f64,
+            generated_power as f64,
+            weights.missing[k],
+            weights.sure[k],
+        );
         if share <= 0.0 {
             continue;
         }
@@ -102,17 +134,24 @@ mod tests {
         generated: &[Complex<f32>],
         band: &BandLayout,
     ) -> Vec<Complex<f32>> {
-        fill_where(input, generated, &vec![1.0; input.len()], band)
+        fill_where(input, generated, &vec![1.0; input.len()], 0.0, band)
     }
 
+    /// The correction with `missing` per bin and the same `sure` share everywhere.
     fn fill_where(
         input: &[Complex<f32>],
         generated: &[Complex<f32>],
         missing: &[f32],
+        sure: f32,
         band: &BandLayout,
     ) -> Vec<Complex<f32>> {
         let mut correction = spectrum(|_| Complex::new(9.0, 9.0));
-        write_fill_correction(input, generated, missing, band, &mut correction);
+        let sure = vec![sure; input.len()];
+        let weights = FillWeights {
+            missing,
+            sure: &sure,
+        };
+        write_fill_correction(input, generated, weights, band, &mut correction);
         correction
     }
 
@@ -185,7 +224,7 @@ mod tests {
         let missing: Vec<f32> = (0..input.len())
             .map(|k| if k < band.cutoff_bin + 40 { 0.0 } else { 1.0 })
             .collect();
-        let correction = fill_where(&input, &generated, &missing, &band);
+        let correction = fill_where(&input, &generated, &missing, 1.0, &band);
         for k in 0..input.len() {
             assert_eq!(
                 correction[k].norm() > 0.0,
@@ -198,14 +237,51 @@ mod tests {
     #[test]
     fn the_fill_grows_with_the_deficit() {
         let db = |db: f32| 10f64.powf(db as f64 / 10.0);
-        assert_eq!(fill_share(1.0, db(FILL_START_DB), 1.0), 0.0);
-        let half = fill_share(1.0, db(0.5 * (FILL_START_DB + FILL_FULL_DB)), 1.0);
+        assert_eq!(fill_share(1.0, db(FILL_START_DB), 1.0, 0.0), 0.0);
+        let half = fill_share(1.0, db(0.5 * (FILL_START_DB + FILL_FULL_DB)), 1.0, 0.0);
         assert!(half > 0.45 && half < 0.5, "{half}");
         assert_eq!(
-            fill_share(1.0, db(FILL_FULL_DB + 1.0), 0.25),
+            fill_share(1.0, db(FILL_FULL_DB + 1.0), 0.25, 0.0),
             0.25 * (1.0 - 1.0 / db(FILL_FULL_DB + 1.0)) as f32
         );
-        assert!(fill_share(0.0, 1.0, 1.0) == 1.0);
-        assert!(fill_share(1.0, 0.5, 1.0) == 0.0);
+        assert!(fill_share(0.0, 1.0, 1.0, 0.0) == 1.0);
+        assert!(fill_share(1.0, 0.5, 1.0, 0.0) == 0.0);
+    }
+
+    #[test]
+    fn where_a_band_limit_vouches_the_whole_deficit_is_filled() {
+        let db = |db: f32| 10f64.powf(db as f64 / 10.0);
+        // A codec's floor 6 dB under the generated band: left alone unless the band limit
+        // vouches for it, then filled up to the generated level.
+        assert_eq!(fill_share(1.0, db(6.0), 1.0, 0.0), 0.0);
+        let filled = fill_share(1.0, db(6.0), 1.0, 1.0);
+        assert!(
+            (filled - (1.0 - 1.0 / db(6.0)) as f32).abs() < 1e-6,
+            "{filled}"
+        );
+        let half_sure = fill_share(1.0, db(6.0), 1.0, 0.5);
+        assert!((half_sure - 0.5 * filled).abs() < 1e-6, "{half_sure}");
+        // Never more than what is missing, never where the input is as loud.
+        assert!((fill_share(1.0, db(6.0), 0.5, 1.0) - 0.5 * filled).abs() < 1e-6);
+        assert_eq!(fill_share(1.0, 1.0, 1.0, 1.0), 0.0);
+
+        let band = band(6000.0);
+        let input = spectrum(|k| Complex::from_polar(0.25, 0.4 * k as f32));
+        let generated = spectrum(|k| Complex::from_polar(0.5, 1.3 * k as f32));
+        let missing = vec![1.0; input.len()];
+        assert!(fill_where(&input, &generated, &missing, 0.0, &band)
+            .iter()
+            .all(|c| c.norm() == 0.0));
+        let correction = fill_where(&input, &generated, &missing, 1.0, &band);
+        let mut grew = 0;
+        for k in band.cutoff_bin..band.end_bin {
+            let output = input[k] + correction[k];
+            assert!(output.norm() >= input[k].norm() * (1.0 - 1e-6), "bin {k}");
+            grew += usize::from(output.norm() > 1.2 * input[k].norm());
+        }
+        assert!(
+            grew > (band.end_bin - band.cutoff_bin) / 2,
+            "filled: {grew}"
+        );
     }
 }

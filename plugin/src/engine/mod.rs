@@ -22,7 +22,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
-use crate::dsp::fill::write_fill_correction;
+use crate::dsp::fill::{write_fill_correction, FillWeights};
 use crate::dsp::sanitize::checked_sample;
 use crate::dsp::sbr::{write_generated, BandLayout};
 use crate::dsp::smoother::LinearSmoother;
@@ -118,8 +118,9 @@ pub struct Engine {
     detector: CutoffDetector,
     /// The SBR band of the channel being processed, before the fill.
     generated: Vec<Complex<f32>>,
-    /// Per bin, how much of the band the detector finds missing (what the fill may add to).
-    missing: Vec<f32>,
+    /// Per bin, what the detector says for the fill: the missing shares, then the sure shares
+    /// ([`FillWeights::from_flat`]).
+    fill_weights: Vec<f32>,
     /// The replaced band, laid out for `band_request_hz`.
     band: BandLayout,
     /// The cutoff the band was last laid out for (`None`: no cutoff asked for).
@@ -229,7 +230,7 @@ impl Engine {
             channels,
             detector: CutoffDetector::new(layout),
             generated: vec![Complex::new(0.0, 0.0); layout.num_bins()],
-            missing: vec![0.0; layout.num_bins()],
+            fill_weights: vec![0.0; 2 * layout.num_bins()],
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
             band_active: false,
@@ -424,7 +425,7 @@ impl Engine {
         } else {
             self.corrupt_frames_left -= 1;
         }
-        self.detector.write_missing(&mut self.missing);
+        self.detector.write_fill_weights(&mut self.fill_weights);
         self.update_band();
 
         let slots = self.delay_frames + 1;
@@ -441,7 +442,7 @@ impl Engine {
                 write_fill_correction(
                     &channel.spectrum,
                     &self.generated,
-                    &self.missing,
+                    FillWeights::from_flat(&self.fill_weights),
                     &self.band,
                     &mut channel.pending[slot],
                 );
@@ -454,7 +455,7 @@ impl Engine {
                 *spectrum = &channel.spectrum;
             }
             let spectra = &spectra[..self.channels.len().min(MAX_MODEL_CHANNELS)];
-            while !worker.try_send(index, cutoff, spectra, &self.missing)
+            while !worker.try_send(index, cutoff, spectra, &self.fill_weights)
                 && self.mode == ProcessingMode::Offline
                 && worker.is_alive()
             {

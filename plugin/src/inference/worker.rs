@@ -3,7 +3,8 @@
 //!
 //! Request record (audio → worker), all `f32`: frame index (`u32` bits), cutoff in Hz (0: none),
 //! then per channel the frame's spectrum as `bins` real parts and `bins` imaginary parts, then
-//! per bin how much of the band the detector finds missing (what the fill may add to).
+//! the fill's weights: per bin how much of the band the detector finds missing, then per bin
+//! how surely a detected band limit vouches for it ([`FillWeights::from_flat`]).
 //! Result record (worker → audio), of the same length: frame index (`u32` bits), 1 or 0 (ok or
 //! failed), then per channel the high-band correction spectrum in the same layout. The worker keeps the context
 //! and look-ahead frames itself and runs the model for the frame `lookahead` frames back. A
@@ -22,7 +23,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::manifest::{KIND_HARMONIC_NOISE, LOG_FLOOR, PHASE_INPUT};
 use super::model::{HarmonicNoiseControls, LoadedModel};
 use crate::dsp::ddsp::{FrameControls, HarmonicNoiseSynth};
-use crate::dsp::fill::write_fill_correction;
+use crate::dsp::fill::{write_fill_correction, FillWeights};
 use crate::dsp::sbr::BandLayout;
 use crate::dsp::stft::StftLayout;
 
@@ -69,11 +70,11 @@ struct RecordLayout {
 impl RecordLayout {
     /// Floats in one record (both directions have the same size).
     fn len(&self) -> usize {
-        self.missing_offset() + self.bins
+        self.weights_offset() + 2 * self.bins
     }
 
-    /// Where a request's per-bin missing shares start.
-    fn missing_offset(&self) -> usize {
+    /// Where a request's fill weights (missing shares, then sure shares) start.
+    fn weights_offset(&self) -> usize {
         2 + self.channels * 2 * self.bins
     }
 }
@@ -174,7 +175,7 @@ impl WorkerLink {
         index: u32,
         cutoff_hz: Option<f32>,
         spectra: &[&[Complex<f32>]],
-        missing: &[f32],
+        fill_weights: &[f32],
     ) -> bool {
         let Ok(mut chunk) = self.requests.write_chunk_uninit(self.records.len()) else {
             return false;
@@ -197,7 +198,8 @@ impl WorkerLink {
                 put(bin.im);
             }
         }
-        for &share in &missing[..bins] {
+        let (missing, sure) = fill_weights.split_at(fill_weights.len() / 2);
+        for &share in missing[..bins].iter().chain(&sure[..bins]) {
             put(share);
         }
         // SAFETY: every slot of the chunk was written above (the record length is exact).
@@ -275,8 +277,8 @@ struct Worker {
     spectrum_history: Vec<Vec<Complex<f32>>>,
     /// Cutoff of the last `lookahead + 1` frames.
     cutoff_history: Vec<Option<f32>>,
-    /// Per-bin missing shares of the last `lookahead + 1` frames.
-    missing_history: Vec<f32>,
+    /// Fill weights (`2 * bins` per frame) of the last `lookahead + 1` frames.
+    weights_history: Vec<f32>,
     /// The frame index expected next; a gap resets the history.
     next_index: Option<u32>,
     /// Model input `[channels, frames, bins]`.
@@ -344,7 +346,7 @@ impl Worker {
             log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * bins]; channels],
             spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
             cutoff_history: vec![None; lookahead + 1],
-            missing_history: vec![0.0; (lookahead + 1) * bins],
+            weights_history: vec![0.0; (lookahead + 1) * 2 * bins],
             next_index: None,
             input: vec![0.0; channels * frames * bins],
             output: vec![0.0; channels * bins],
@@ -426,9 +428,9 @@ impl Worker {
         let slot = index as usize % frames;
         let spectrum_slot = index as usize % (lookahead + 1);
         self.cutoff_history[spectrum_slot] = cutoff;
-        let missing_at = self.records.missing_offset();
-        self.missing_history[spectrum_slot * bins..(spectrum_slot + 1) * bins]
-            .copy_from_slice(&self.record[missing_at..missing_at + bins]);
+        let weights_at = self.records.weights_offset();
+        self.weights_history[spectrum_slot * 2 * bins..(spectrum_slot + 1) * 2 * bins]
+            .copy_from_slice(&self.record[weights_at..weights_at + 2 * bins]);
         for c in 0..self.records.channels {
             let base = 2 + c * 2 * bins;
             let (re, im) = (
@@ -499,7 +501,9 @@ impl Worker {
         self.model
             .run(&self.input, channels, bins, &mut self.output)?;
         let band = &self.band;
-        let missing = &self.missing_history[target_slot * bins..(target_slot + 1) * bins];
+        let weights = FillWeights::from_flat(
+            &self.weights_history[target_slot * 2 * bins..(target_slot + 1) * 2 * bins],
+        );
         let own_phase = self.model.manifest.phase == PHASE_INPUT;
         for c in 0..channels {
             let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
@@ -522,7 +526,7 @@ impl Worker {
             write_fill_correction(
                 spectrum,
                 &self.generated,
-                missing,
+                weights,
                 band,
                 &mut self.correction,
             );
@@ -582,7 +586,9 @@ impl Worker {
             write_fill_correction(
                 spectrum,
                 generated,
-                &self.missing_history[target_slot * bins..(target_slot + 1) * bins],
+                FillWeights::from_flat(
+                    &self.weights_history[target_slot * 2 * bins..(target_slot + 1) * 2 * bins],
+                ),
                 band,
                 &mut self.correction,
             );
