@@ -29,7 +29,6 @@
 
 use realfft::num_complex::Complex;
 
-use super::sbr::RAMP_OCTAVES;
 use super::stft::{StftLayout, OVERLAP};
 
 /// Time constant of the level histograms, in seconds: older frames weigh less and less.
@@ -66,6 +65,11 @@ pub const HYSTERESIS_OCTAVES: f32 = 1.0 / 12.0;
 
 /// Consecutive agreeing estimates needed to change the reported result.
 pub const CHANGE_VOTES: u32 = 4;
+
+/// Seconds over which a reported band limit comes to vouch, on its own, for the band above it
+/// (its say grows from 0 to 1 while it holds): an edge that the music disproves within a second
+/// or so (a dull opening) hardly does.
+pub const SURE_AFTER_SECONDS: f32 = 2.0;
 
 /// Consecutive agreeing estimates needed for the first decision.
 pub const FIRST_VOTES: u32 = 2;
@@ -275,6 +279,10 @@ pub struct CutoffDetector {
     candidate: Detection,
     /// Consecutive estimates agreeing with `candidate`.
     candidate_votes: u32,
+    /// Non-silent frames since the reported result last changed (saturating).
+    held_frames: u32,
+    /// Frames a reported band limit must hold before it vouches fully ([`SURE_AFTER_SECONDS`]).
+    sure_after_frames: u32,
 }
 
 impl CutoffDetector {
@@ -330,6 +338,8 @@ impl CutoffDetector {
             detection: Detection::Listening,
             candidate: Detection::Listening,
             candidate_votes: 0,
+            held_frames: 0,
+            sure_after_frames: (SURE_AFTER_SECONDS / hop_seconds).ceil() as u32,
         }
     }
 
@@ -354,6 +364,7 @@ impl CutoffDetector {
         self.detection = Detection::Listening;
         self.candidate = Detection::Listening;
         self.candidate_votes = 0;
+        self.held_frames = 0;
     }
 
     /// The current result.
@@ -368,24 +379,29 @@ impl CutoffDetector {
     /// [`FLOOR_DEPTH_DB`] below the loudest band, 0 where it moves with the music
     /// ([`CONTENT_SPREAD_DB`]) at an audible level, as of the latest judgement; all 1 until
     /// [`MISSING_LISTEN_SECONDS`] of sound were heard. Just above a reported band limit, from
-    /// its crossfade ramp to [`EDGE_ZONE_OCTAVES`] up, the analysis grid blurs the floor with
-    /// the music below the edge, so there the band limit vouches for the floor; further up, a
-    /// band is missing as far as it lies below the music just under the edge (a filter's
-    /// transition band: [`EDGE_DROP_MISSING_DB`]). The fill adds only where this is above 0, so
-    /// music, however quiet, keeps its own high band whatever the cutoff.
+    /// one grid step below its edge (the detector's resolution) to [`EDGE_ZONE_OCTAVES`] up,
+    /// the analysis grid blurs the floor with the music below the edge, so there the band limit
+    /// vouches for the floor; further up, a band is missing as far as it lies below the music
+    /// just under the edge (a filter's transition band: [`EDGE_DROP_MISSING_DB`]). The fill
+    /// adds only where this is above 0, so music, however quiet, keeps its own high band
+    /// whatever the cutoff.
     ///
-    /// Sure: how far both the reported band limit (the edge zone, and the share below the
-    /// music above it) and the band's own behaviour over time (the judgement above) say the
-    /// bin is gone; 0 without a band limit, so a forced cutoff on full-band music fills only
-    /// large deficits, and 0 where the band moves with the music, so an edge reported too low
-    /// early on does not fill real content.
+    /// Sure: how far the reported band limit vouches for the bin (the edge zone, and the share
+    /// below the music above it), times how far the band's own behaviour over time says it is
+    /// gone (the judgement above) or, as the band limit holds, up to 1 over
+    /// [`SURE_AFTER_SECONDS`]. It is 0 without a band limit, so a forced cutoff on
+    /// full-band music fills only large deficits, and an edge that the music disproves within
+    /// a second or two (a dull opening) does not fill real content; a band limit that holds
+    /// fills the whole deficit above it, a codec's smeared transients and a filter's transition
+    /// band included.
     pub fn write_fill_weights(&self, flat: &mut [f32]) {
         let (missing, sure) = flat.split_at_mut(flat.len() / 2);
+        let held = (self.held_frames as f32 / self.sure_after_frames as f32).min(1.0);
         let edge = self.detection.cutoff_hz().map(|hz| {
             let bin = |hz: f32| (hz / self.layout.bin_hz()).floor() as usize;
             let below = self.bin_grid[bin(hz * (-EDGE_ZONE_OCTAVES).exp2())];
             (
-                bin(hz * (-RAMP_OCTAVES).exp2()),
+                bin(hz * (-GRID_OCTAVES).exp2()),
                 bin(hz * EDGE_ZONE_OCTAVES.exp2()),
                 self.bright_db[below],
             )
@@ -398,8 +414,8 @@ impl CutoffDetector {
         {
             let judged = self.missing[point];
             let (mut share, mut vouched) = (judged, 0.0);
-            if let Some((ramp_bin, zone_end_bin, music_db)) = edge {
-                if k >= ramp_bin && k < zone_end_bin {
+            if let Some((edge_bin, zone_end_bin, music_db)) = edge {
+                if k >= edge_bin && k < zone_end_bin {
                     (share, vouched) = (1.0, 1.0);
                 } else if k >= zone_end_bin {
                     let drop_db = music_db - self.bright_db[point];
@@ -410,7 +426,7 @@ impl CutoffDetector {
                 }
             }
             *missing = share;
-            *sure = vouched * judged;
+            *sure = vouched * judged.max(held);
         }
     }
 
@@ -434,6 +450,7 @@ impl CutoffDetector {
         } else {
             self.add_to_histograms();
             self.active_frames = self.active_frames.saturating_add(1);
+            self.held_frames = self.held_frames.saturating_add(1);
             self.frames_since_estimate += 1;
             if self.active_frames == self.missing_listen_frames {
                 self.judge_missing();
@@ -491,6 +508,7 @@ impl CutoffDetector {
         if self.candidate_votes >= needed {
             self.detection = estimate;
             self.candidate_votes = 0;
+            self.held_frames = 0;
         }
     }
 
@@ -832,5 +850,55 @@ mod tests {
         corner_found(44_100.0, 4, 3_000.0, 0.0);
         corner_found(48_000.0, 8, 9_000.0, -10.0);
         corner_found(48_000.0, 2, 12_000.0, 3.0);
+    }
+
+    /// Feeds `seconds` of frames: music below `edge_hz` (its level swings by 14 dB), and above
+    /// it a band 50 dB down whose level swings by 20 dB (it moves, like a codec's smeared
+    /// transients, but lies far below the music).
+    fn feed(detector: &mut CutoffDetector, seconds: f32, edge_hz: f32, frame: &mut u32) {
+        let layout = detector.layout;
+        let frames = (seconds * layout.sample_rate_hz / layout.hop_size as f32) as u32;
+        let mut spectrum = vec![Complex::new(0.0f32, 0.0); layout.num_bins()];
+        for _ in 0..frames {
+            *frame += 1;
+            let swing = if frame.is_multiple_of(4) { 1.0 } else { 0.1 };
+            for (k, bin) in spectrum.iter_mut().enumerate() {
+                let hz = k as f32 * layout.bin_hz();
+                let music = if frame.is_multiple_of(3) { 100.0 } else { 20.0 };
+                let magnitude = if hz < edge_hz { music } else { 0.3 * swing };
+                *bin = Complex::from_polar(magnitude, (k as f32 * 0.7 + *frame as f32).sin());
+            }
+            detector.add_channel(&spectrum);
+            detector.finish_frame();
+        }
+    }
+
+    #[test]
+    fn a_band_limit_vouches_for_what_moves_far_below_it_once_it_has_held() {
+        let mut detector = detector(48_000.0);
+        let bins = detector.layout.num_bins();
+        let mut weights = vec![0.0; 2 * bins];
+        let mut frame = 0;
+        let edge_hz = 8000.0;
+        let above = (edge_hz * 1.5 / detector.layout.bin_hz()) as usize;
+        let below = (edge_hz * 0.7 / detector.layout.bin_hz()) as usize;
+        let mut first_sure = None;
+        while detector.detection() == Detection::Listening {
+            feed(&mut detector, 0.05, edge_hz, &mut frame);
+            detector.write_fill_weights(&mut weights);
+            first_sure = Some(weights[bins + above]);
+        }
+        let cutoff_hz = detector.detection().cutoff_hz().expect("a band limit");
+        assert!(
+            (cutoff_hz / edge_hz).log2().abs() < 1.0 / 12.0,
+            "{cutoff_hz} Hz"
+        );
+        assert!(weights[above] > 0.99, "missing above the edge");
+        assert!(first_sure.unwrap() < 0.2, "sure at once: {first_sure:?}");
+        feed(&mut detector, SURE_AFTER_SECONDS + 0.5, edge_hz, &mut frame);
+        detector.write_fill_weights(&mut weights);
+        assert!(weights[bins + above] > 0.99, "sure once held");
+        assert_eq!(weights[below], 0.0, "the music below the edge is no floor");
+        assert_eq!(weights[bins + below], 0.0);
     }
 }

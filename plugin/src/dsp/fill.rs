@@ -14,9 +14,10 @@
 //!   [`FILL_FULL_DB`] below the generated one, the deficit is filled completely; where it lies
 //!   less than [`FILL_START_DB`] below, nothing is added; in between, the filled share grows
 //!   with the deficit. Where a detected band limit vouches that the band is gone (just above
-//!   its edge, and far below the music above that), the whole deficit is filled however small
-//!   it is: in a quiet passage the generated band may lie only a few dB above a codec's floor,
-//!   and that floor is still no music. The added power is that share of the deficit, times
+//!   its edge, and far below the music above that) and has held long enough, or the band also
+//!   holds still, the whole deficit is filled however small it is: in a quiet passage the
+//!   generated band may lie only a few dB above a codec's floor, and that floor is still no
+//!   music. The added power is that share of the deficit, times
 //!   the missing share, so no output bin is larger than the larger of the input's and the
 //!   generated one.
 //! - **Nothing is cancelled**: the addition is a share of the generated bin, and the part of it
