@@ -72,7 +72,7 @@ pub const CHANGE_VOTES: u32 = 4;
 pub const SURE_AFTER_SECONDS: f32 = 2.0;
 
 /// Consecutive agreeing estimates needed for the first decision.
-pub const FIRST_VOTES: u32 = 2;
+pub const FIRST_VOTES: u32 = 1;
 
 /// Lowest edge the detector looks for, in Hz.
 pub const MIN_EDGE_HZ: f32 = 2_000.0;
