@@ -455,8 +455,12 @@ impl Engine {
                 *spectrum = &channel.spectrum;
             }
             let spectra = &spectra[..self.channels.len().min(MAX_MODEL_CHANNELS)];
-            while !worker.try_send(index, cutoff, spectra, &self.fill_weights)
-                && self.mode == ProcessingMode::Offline
+            while !worker.try_send(
+                index,
+                cutoff,
+                spectra,
+                FillWeights::from_flat(&self.fill_weights),
+            ) && self.mode == ProcessingMode::Offline
                 && worker.is_alive()
             {
                 std::thread::sleep(OFFLINE_POLL);

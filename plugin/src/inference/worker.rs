@@ -175,7 +175,7 @@ impl WorkerLink {
         index: u32,
         cutoff_hz: Option<f32>,
         spectra: &[&[Complex<f32>]],
-        fill_weights: &[f32],
+        weights: FillWeights,
     ) -> bool {
         let Ok(mut chunk) = self.requests.write_chunk_uninit(self.records.len()) else {
             return false;
@@ -198,8 +198,7 @@ impl WorkerLink {
                 put(bin.im);
             }
         }
-        let (missing, sure) = fill_weights.split_at(fill_weights.len() / 2);
-        for &share in missing[..bins].iter().chain(&sure[..bins]) {
+        for &share in weights.missing[..bins].iter().chain(&weights.sure[..bins]) {
             put(share);
         }
         // SAFETY: every slot of the chunk was written above (the record length is exact).
