@@ -4,6 +4,7 @@
 //! the exports; the work happens in the host-agnostic [`engine`].
 
 pub mod audio_file;
+pub mod batch;
 pub mod demo;
 pub mod dsp;
 pub mod editor;

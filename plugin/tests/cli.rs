@@ -131,7 +131,7 @@ fn bad_input_is_one_line_a_failure_and_no_output() {
     let text = dir.join("notes.wav");
     std::fs::write(&text, "these are not samples").unwrap();
     let run = airlift(&["render", text.to_str().unwrap(), out_arg]);
-    assert_clean_failure(&run, "not a supported audio file", &out);
+    assert_clean_failure(&run, "not an audio file Airlift can read", &out);
 
     let low_rate = dir.join("low_rate.wav");
     write_wav_f32(&low_rate, &music(22_050, 0.5, 2)).unwrap();

@@ -8,7 +8,11 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use airlift::audio_file::{read_audio, write_wav_f32, AudioData};
+use airlift::audio_file::{
+    decode_file, read_audio, write_audio, write_wav_f32, AudioData, DecodedFile, OutputFormat,
+    WriteReport,
+};
+use airlift::batch::{default_jobs, plan, run_jobs, Planned};
 use airlift::dsp::cutoff::Detection;
 use airlift::dsp::stft::StftLayout;
 use airlift::engine::{
@@ -24,9 +28,6 @@ use airlift::metrics::evaluate;
 /// Samples per block fed to the engine; any size gives the same result.
 const BLOCK_SAMPLES: usize = 4096;
 
-/// Files longer than this (in seconds) get a progress bar.
-const PROGRESS_MIN_SECONDS: f64 = 20.0;
-
 #[derive(Parser)]
 #[command(
     name = "airlift",
@@ -40,12 +41,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Restore IN (WAV or FLAC) into OUT (32-bit float WAV, same rate, channels and length).
+    /// Restore files. `render IN OUT` writes one file (its format from OUT's extension);
+    /// `render IN... OUT_DIR` renders files and folders (recursively, keeping relative paths)
+    /// into a folder, several at once. Same rate, channels and length as each input.
     Render {
-        /// Input file.
-        input: PathBuf,
-        /// Output WAV file.
-        output: PathBuf,
+        /// Input files or folders, then the output file or folder.
+        #[arg(required = true, num_args = 2.., value_name = "IN... OUT")]
+        paths: Vec<PathBuf>,
         /// Generate above this frequency (Hz) instead of the detected band limit.
         #[arg(long, value_parser = parse_cutoff, conflicts_with = "auto")]
         cutoff: Option<f32>,
@@ -67,11 +69,32 @@ enum Command {
         /// Threads ONNX Runtime may use inside one operator.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
+        /// Output format, wav or flac: by default the output file's extension, and wav for a
+        /// folder.
+        #[arg(long, value_parser = ["wav", "flac"])]
+        format: Option<String>,
+        /// Bit depth: 16 or 24 (dithered), or 32 (WAV float). By default WAV is 32-bit float
+        /// and FLAC 24 bit.
+        #[arg(long, value_parser = ["16", "24", "32"])]
+        bits: Option<String>,
+        /// Files rendered at once in folder mode (default: one per core).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
+        /// Replace outputs that exist; folder mode skips them otherwise.
+        #[arg(long)]
+        overwrite: bool,
+        /// Print one JSON object per file on standard output.
+        #[arg(long)]
+        json: bool,
     },
-    /// Print the band limit of IN, as the plugin's auto cutoff would settle on it.
+    /// Print the band limit of each IN, as the plugin's auto cutoff would settle on it.
     Detect {
-        /// Input file.
-        input: PathBuf,
+        /// Input files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Print one JSON object per file on standard output.
+        #[arg(long)]
+        json: bool,
     },
     /// Compare EST with the full-band REF: LSD, LSD-HF, SI-SDR, low-band deviation.
     Eval {
@@ -86,6 +109,9 @@ enum Command {
         /// LSD-HF leave out the bins above it, where the reference is no reference.
         #[arg(long, value_parser = parse_frequency)]
         band_edge: Option<f32>,
+        /// Print the figures as one JSON object on standard output.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure the real-time factor of the engine on this thread and the render speed.
     Bench {
@@ -148,8 +174,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render {
-            input,
-            output,
+            paths,
             cutoff,
             auto: _,
             model,
@@ -157,26 +182,39 @@ fn main() -> ExitCode {
             gain_db,
             provider,
             threads,
+            format,
+            bits,
+            jobs,
+            overwrite,
+            json,
         } => {
-            let settings = EngineSettings {
-                cutoff: cutoff.map_or(CutoffMode::Auto, CutoffMode::Manual),
-                model,
-                mix,
-                output_gain_db: gain_db,
+            let options = RenderOptions {
+                settings: EngineSettings {
+                    cutoff: cutoff.map_or(CutoffMode::Auto, CutoffMode::Manual),
+                    model,
+                    mix,
+                    output_gain_db: gain_db,
+                },
+                session: SessionSettings {
+                    provider,
+                    intra_threads: threads as usize,
+                },
+                format,
+                bits: bits.and_then(|b| b.parse().ok()),
+                jobs: jobs.map_or_else(default_jobs, usize::from),
+                overwrite,
+                json,
             };
-            let session = SessionSettings {
-                provider,
-                intra_threads: threads as usize,
-            };
-            render_command(&input, &output, settings, session)
+            render_command(&paths, &options)
         }
-        Command::Detect { input } => detect_command(&input),
+        Command::Detect { inputs, json } => detect_command(&inputs, json),
         Command::Eval {
             reference,
             estimate,
             cutoff,
             band_edge,
-        } => eval_command(&reference, &estimate, cutoff, band_edge),
+            json,
+        } => eval_command(&reference, &estimate, cutoff, band_edge, json),
         Command::Bench { seconds } => bench_command(seconds),
     };
     match result {
@@ -188,9 +226,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads a file the engine can process: mono or stereo at a supported rate.
-fn read_input(path: &Path) -> Result<AudioData, String> {
-    let audio = read_audio(path).map_err(|e| e.to_string())?;
+/// Checks that a decoded file is one the engine can process: mono or stereo at a supported
+/// rate.
+fn check_input(path: &Path, audio: &AudioData) -> Result<(), String> {
     if audio.channels.len() > 2 {
         return Err(format!(
             "{} has {} channels; Airlift processes mono and stereo",
@@ -198,20 +236,28 @@ fn read_input(path: &Path) -> Result<AudioData, String> {
             audio.channels.len()
         ));
     }
-    Ok(audio)
+    check_sample_rate(audio.sample_rate_hz as f32).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads a file the engine can process, with its tags.
+fn read_input(path: &Path) -> Result<DecodedFile, String> {
+    let decoded = decode_file(path).map_err(|e| e.to_string())?;
+    check_input(path, &decoded.audio)?;
+    Ok(decoded)
 }
 
 /// Makes the engine for a file: with the requested neural model when it can run (offline: the
-/// engine waits for every model frame), else SBR, with a note on stderr saying why.
+/// engine waits for every model frame), else SBR. Returns the notes for the user: which model
+/// runs, or why SBR runs instead.
 fn make_engine(
     audio: &AudioData,
     settings: EngineSettings,
     session: SessionSettings,
-) -> Result<Engine, String> {
+) -> Result<(Engine, Vec<String>), String> {
     let rate = audio.sample_rate_hz as f32;
     let channels = audio.channels.len();
-    // Check the rate before any model is loaded, so the error is about the file.
     check_sample_rate(rate).map_err(|e| e.to_string())?;
+    let mut notes = Vec::new();
     let worker = if settings.model == ModelKind::Sbr {
         None
     } else {
@@ -225,29 +271,26 @@ fn make_engine(
         ) {
             Ok(link) => {
                 if let Some(note) = &link.provider_note {
-                    eprintln!("note: {note}");
+                    notes.push(format!("note: {note}"));
                 }
-                eprintln!("model: {}", link.summary());
+                notes.push(format!("model: {}", link.summary()));
                 Some((settings.model, link))
             }
             Err(reason) => {
-                eprintln!("note: {reason}; SBR runs instead");
+                notes.push(format!("note: {reason}; SBR runs instead"));
                 None
             }
         }
     };
-    Engine::with_worker(rate, channels, settings, worker, ProcessingMode::Offline)
-        .map_err(|e| e.to_string())
+    let engine = Engine::with_worker(rate, channels, settings, worker, ProcessingMode::Offline)
+        .map_err(|e| e.to_string())?;
+    Ok((engine, notes))
 }
 
 /// Runs the engine over a whole signal: the output is aligned with the input (the latency is
 /// trimmed and the tail flushed), exactly as the plugin would produce it after latency
 /// compensation.
-fn render(
-    audio: &AudioData,
-    mut engine: Engine,
-    progress: &ProgressBar,
-) -> Result<(AudioData, Engine), String> {
+fn render(audio: &AudioData, mut engine: Engine, progress: &ProgressBar) -> (AudioData, Engine) {
     let latency = engine.latency_samples() as usize;
     let len = audio.len();
     let mut output: Vec<Vec<f32>> = vec![Vec::with_capacity(len); audio.channels.len()];
@@ -272,13 +315,13 @@ fn render(
         position += n;
         progress.set_position(position.min(len) as u64);
     }
-    Ok((
+    (
         AudioData {
             sample_rate_hz: audio.sample_rate_hz,
             channels: output,
         },
         engine,
-    ))
+    )
 }
 
 fn describe_detection(detection: Detection) -> String {
@@ -289,55 +332,399 @@ fn describe_detection(detection: Detection) -> String {
     }
 }
 
-fn render_command(
+/// The detection as JSON fields: `detection` and `band_limit_hz`.
+fn detection_json(detection: Detection) -> (&'static str, Option<f32>) {
+    match detection {
+        Detection::Listening => ("undecided", None),
+        Detection::NoBandLimit => ("no_band_limit", None),
+        Detection::BandLimit { cutoff_hz } => ("band_limit", Some(cutoff_hz.round())),
+    }
+}
+
+/// What `render` was asked to do, for every file.
+struct RenderOptions {
+    /// Engine settings: cutoff, model, mix, gain.
+    settings: EngineSettings,
+    /// Where a neural model runs.
+    session: SessionSettings,
+    /// `--format`: wav or flac.
+    format: Option<String>,
+    /// `--bits`: 16, 24 or 32.
+    bits: Option<u32>,
+    /// Files at once in folder mode.
+    jobs: usize,
+    /// Replace outputs that exist.
+    overwrite: bool,
+    /// One JSON object per file on stdout.
+    json: bool,
+}
+
+/// What rendering one file did.
+struct FileReport {
+    /// Length in seconds.
+    seconds: f64,
+    /// Sample rate in Hz.
+    sample_rate_hz: u32,
+    /// Channels.
+    channels: usize,
+    /// The model that ran (SBR when the asked one could not).
+    model: ModelKind,
+    /// The cutoff: set by the user, or what detection found.
+    cutoff: CutoffMode,
+    /// Detection's verdict at the end of the file.
+    detection: Detection,
+    /// Engine latency in samples (trimmed from the output).
+    latency_samples: u32,
+    /// Output format.
+    format: OutputFormat,
+    /// Peak and clipping of the written signal.
+    written: WriteReport,
+    /// Wall-clock seconds for this file.
+    elapsed_seconds: f64,
+    /// Notes for the user (model in use, fallbacks).
+    notes: Vec<String>,
+}
+
+impl FileReport {
+    /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)".
+    fn cutoff_words(&self) -> String {
+        match self.cutoff {
+            CutoffMode::Manual(hz) => format!("cutoff {hz:.0} Hz (set)"),
+            CutoffMode::Auto => {
+                format!("detected band limit {}", describe_detection(self.detection))
+            }
+        }
+    }
+
+    /// The clipping warning, if the signal went beyond full scale.
+    fn clipping_warning(&self) -> Option<String> {
+        let written = &self.written;
+        if !written.over_full_scale() {
+            return None;
+        }
+        Some(if written.clipped_samples > 0 {
+            format!(
+                "warning: peak {:+.2} dBFS over full scale: {} samples clipped in {} (lower --gain-db)",
+                written.peak_dbfs(),
+                written.clipped_samples,
+                self.format.describe()
+            )
+        } else {
+            format!(
+                "warning: peak {:+.2} dBFS over full scale (kept in 32-bit float; it clips on a fixed-point export)",
+                written.peak_dbfs()
+            )
+        })
+    }
+}
+
+/// Restores one file into `output` (written atomically) in `format`.
+fn render_file(
     input: &Path,
     output: &Path,
-    settings: EngineSettings,
-    session: SessionSettings,
-) -> Result<(), String> {
-    let audio = read_input(input)?;
-    let engine = make_engine(&audio, settings, session)?;
-    let seconds = audio.len() as f64 / audio.sample_rate_hz as f64;
-    let progress = if seconds >= PROGRESS_MIN_SECONDS {
-        let bar = ProgressBar::new(audio.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {percent:>3}% {elapsed} (eta {eta})")
-                .map_err(|e| e.to_string())?,
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let (rendered, engine) = render(&audio, engine, &progress)?;
-    progress.finish_and_clear();
-    write_wav_f32(output, &rendered).map_err(|e| e.to_string())?;
+    format: OutputFormat,
+    options: &RenderOptions,
+    progress: &ProgressBar,
+) -> Result<FileReport, String> {
+    let started = Instant::now();
+    let decoded = read_input(input)?;
+    let audio = &decoded.audio;
+    let (engine, notes) = make_engine(audio, options.settings, options.session)?;
+    progress.set_length(audio.len() as u64);
+    let (rendered, engine) = render(audio, engine, progress);
+    let written =
+        write_audio(output, &rendered, &decoded.tags, format).map_err(|e| e.to_string())?;
     let status = engine.status();
-    eprintln!(
-        "rendered {} ({:.1} s, {} Hz, {} ch) with {}: detected band limit {}, latency {} samples",
-        output.display(),
-        seconds,
-        audio.sample_rate_hz,
-        audio.channels.len(),
-        status.active_model.display_name(),
-        describe_detection(status.detection),
-        status.latency_samples,
+    Ok(FileReport {
+        seconds: audio.seconds(),
+        sample_rate_hz: audio.sample_rate_hz,
+        channels: audio.channels.len(),
+        model: status.active_model,
+        cutoff: options.settings.cutoff,
+        detection: status.detection,
+        latency_samples: status.latency_samples,
+        format,
+        written,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        notes,
+    })
+}
+
+/// The JSON object `--json` prints for one file.
+fn render_json(input: &Path, output: &Path, result: &Result<FileReport, String>) -> String {
+    let value = match result {
+        Ok(report) => {
+            let (detection, band_limit_hz) = detection_json(report.detection);
+            let cutoff_hz = match report.cutoff {
+                CutoffMode::Manual(hz) => Some(hz),
+                CutoffMode::Auto => band_limit_hz,
+            };
+            serde_json::json!({
+                "input": input,
+                "output": output,
+                "status": "rendered",
+                "model": report.model.cli_name(),
+                "cutoff_hz": cutoff_hz,
+                "cutoff_set": matches!(report.cutoff, CutoffMode::Manual(_)),
+                "detection": detection,
+                "band_limit_hz": band_limit_hz,
+                "seconds": report.seconds,
+                "sample_rate_hz": report.sample_rate_hz,
+                "channels": report.channels,
+                "latency_samples": report.latency_samples,
+                "format": report.format.describe(),
+                "peak_dbfs": report.written.peak_dbfs(),
+                "clipped_samples": report.written.clipped_samples,
+                "elapsed_seconds": report.elapsed_seconds,
+            })
+        }
+        Err(error) => serde_json::json!({
+            "input": input,
+            "output": output,
+            "status": "failed",
+            "error": error,
+        }),
+    };
+    value.to_string()
+}
+
+/// The output format asked for: `--format` (or the output's extension) at `--bits`.
+fn output_format(options: &RenderOptions, output: Option<&Path>) -> Result<OutputFormat, String> {
+    match (&options.format, output) {
+        (Some(name), _) => OutputFormat::from_parts(name, options.bits),
+        (None, Some(path)) => OutputFormat::for_path(path, options.bits),
+        (None, None) => OutputFormat::from_parts("wav", options.bits),
+    }
+}
+
+/// Whether `render` writes into a folder: several inputs, a folder as input, or an output
+/// that is a folder (or ends with a separator).
+fn is_folder_mode(inputs: &[PathBuf], output: &Path) -> bool {
+    inputs.len() > 1
+        || inputs.iter().any(|p| p.is_dir())
+        || output.is_dir()
+        || output
+            .as_os_str()
+            .to_string_lossy()
+            .ends_with(std::path::MAIN_SEPARATOR)
+}
+
+fn render_command(paths: &[PathBuf], options: &RenderOptions) -> Result<(), String> {
+    let (output, inputs) = paths.split_last().ok_or("no input given")?;
+    if is_folder_mode(inputs, output) {
+        return render_folder(inputs, output, options);
+    }
+    let input = &inputs[0];
+    let format = output_format(options, Some(output))?;
+    let progress = if options.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {percent:>3}% {elapsed} (eta {eta})")
+            .map_err(|e| e.to_string())?,
     );
+    let result = render_file(input, output, format, options, &progress);
+    progress.finish_and_clear();
+    if options.json {
+        println!("{}", render_json(input, output, &result));
+    }
+    let report = result?;
+    for note in &report.notes {
+        eprintln!("{note}");
+    }
+    eprintln!(
+        "rendered {} ({:.1} s, {} Hz, {} ch, {}) with {}: {}, latency {} samples",
+        output.display(),
+        report.seconds,
+        report.sample_rate_hz,
+        report.channels,
+        report.format.describe(),
+        report.model.display_name(),
+        report.cutoff_words(),
+        report.latency_samples,
+    );
+    if let Some(warning) = report.clipping_warning() {
+        eprintln!("{warning}");
+    }
     Ok(())
 }
 
-fn detect_command(input: &Path) -> Result<(), String> {
-    let audio = read_input(input)?;
+/// `render IN... OUT_DIR`: every file, several at once, one overall progress bar and a line
+/// per finished file; a bad file does not stop the others.
+fn render_folder(
+    inputs: &[PathBuf],
+    out_dir: &Path,
+    options: &RenderOptions,
+) -> Result<(), String> {
+    let format = output_format(options, None)?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| format!("cannot create the folder {}: {e}", out_dir.display()))?;
+    let planned = plan(inputs, out_dir, format.extension(), options.overwrite);
+    let mut failures: Vec<String> = Vec::new();
+    let mut jobs = Vec::new();
+    let mut skipped = 0;
+    for item in planned {
+        match item {
+            Planned::Run(job) => jobs.push(job),
+            Planned::Skip(job) => {
+                skipped += 1;
+                if options.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "input": job.input, "output": job.output, "status": "skipped",
+                        })
+                    );
+                }
+                eprintln!(
+                    "skipped {}: {} exists (--overwrite replaces it)",
+                    job.input.display(),
+                    job.output.display()
+                );
+            }
+            Planned::Fail { input, reason } => {
+                if options.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"input": input, "status": "failed", "error": reason})
+                    );
+                }
+                failures.push(reason);
+            }
+        }
+    }
+    let total = jobs.len();
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} (eta {eta})")
+            .map_err(|e| e.to_string())?,
+    );
+    let mut notes_seen = std::collections::HashSet::new();
+    let started = Instant::now();
+    let mut rendered_seconds = 0.0;
+    run_jobs(
+        jobs,
+        options.jobs,
+        |job| {
+            let parent = job.output.parent().unwrap_or(out_dir);
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))
+                .and_then(|()| {
+                    render_file(
+                        &job.input,
+                        &job.output,
+                        format,
+                        options,
+                        &ProgressBar::hidden(),
+                    )
+                })
+        },
+        |job, result| {
+            bar.inc(1);
+            if options.json {
+                println!("{}", render_json(&job.input, &job.output, &result));
+            }
+            bar.suspend(|| match &result {
+                Ok(report) => {
+                    for note in &report.notes {
+                        if notes_seen.insert(note.clone()) {
+                            eprintln!("{note}");
+                        }
+                    }
+                    rendered_seconds += report.seconds;
+                    eprintln!(
+                        "done {} -> {}: {}, {}, {:.1} s",
+                        job.input.display(),
+                        job.output.display(),
+                        report.cutoff_words(),
+                        report.model.display_name(),
+                        report.elapsed_seconds
+                    );
+                    if let Some(warning) = report.clipping_warning() {
+                        eprintln!("{}: {warning}", job.output.display());
+                    }
+                }
+                Err(error) => {
+                    eprintln!("failed {}: {error}", job.input.display());
+                    failures.push(error.clone());
+                }
+            });
+        },
+    );
+    bar.finish_and_clear();
+    let rendered = total - failures.len().min(total);
+    eprintln!(
+        "{rendered} rendered, {skipped} skipped, {} failed ({:.0} s of audio in {:.1} s)",
+        failures.len(),
+        rendered_seconds,
+        started.elapsed().as_secs_f64()
+    );
+    if failures.is_empty() {
+        return Ok(());
+    }
+    eprintln!("failed:");
+    for failure in &failures {
+        eprintln!("  {failure}");
+    }
+    Err(format!("{} file(s) failed", failures.len()))
+}
+
+/// Runs detection over a whole file as the plugin's auto mode would.
+fn detect_file(input: &Path) -> Result<Detection, String> {
+    let audio = read_input(input)?.audio;
     let settings = EngineSettings {
         mix: 0.0,
         ..EngineSettings::default()
     };
-    let engine = make_engine(&audio, settings, SessionSettings::default())?;
-    let (_, engine) = render(&audio, engine, &ProgressBar::hidden())?;
-    match engine.detection() {
-        Detection::BandLimit { cutoff_hz } => println!("band limit: {cutoff_hz:.0} Hz"),
-        other => println!("band limit: {}", describe_detection(other)),
+    let (engine, _) = make_engine(&audio, settings, SessionSettings::default())?;
+    let (_, engine) = render(&audio, engine, &ProgressBar::hidden());
+    Ok(engine.detection())
+}
+
+fn detect_command(inputs: &[PathBuf], json: bool) -> Result<(), String> {
+    let mut failed = 0;
+    let mut last_error = String::new();
+    for input in inputs {
+        let result = detect_file(input);
+        if json {
+            let value = match &result {
+                Ok(detection) => {
+                    let (verdict, hz) = detection_json(*detection);
+                    serde_json::json!({"input": input, "detection": verdict, "band_limit_hz": hz})
+                }
+                Err(error) => serde_json::json!({"input": input, "error": error}),
+            };
+            println!("{value}");
+        }
+        match result {
+            Ok(detection) if !json => {
+                let words = match detection {
+                    Detection::BandLimit { cutoff_hz } => format!("{cutoff_hz:.0} Hz"),
+                    other => describe_detection(other),
+                };
+                if inputs.len() == 1 {
+                    println!("band limit: {words}");
+                } else {
+                    println!("{}: band limit: {words}", input.display());
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                failed += 1;
+                if inputs.len() > 1 {
+                    eprintln!("failed {}: {error}", input.display());
+                }
+                last_error = error;
+            }
+        }
     }
-    Ok(())
+    match failed {
+        0 => Ok(()),
+        _ if inputs.len() == 1 => Err(last_error),
+        n => Err(format!("{n} of {} file(s) failed", inputs.len())),
+    }
 }
 
 fn eval_command(
@@ -345,6 +732,7 @@ fn eval_command(
     estimate: &Path,
     cutoff_hz: Option<f32>,
     band_edge_hz: Option<f32>,
+    json: bool,
 ) -> Result<(), String> {
     let reference_audio = read_audio(reference).map_err(|e| e.to_string())?;
     let estimate_audio = read_audio(estimate).map_err(|e| e.to_string())?;
@@ -362,6 +750,23 @@ fn eval_command(
         band_edge_hz,
     )
     .map_err(|e| e.to_string())?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "reference": reference,
+                "estimate": estimate,
+                "cutoff_hz": cutoff_hz,
+                "band_edge_hz": band_edge_hz,
+                "lsd": report.lsd,
+                "lsd_hf": report.lsd_hf,
+                "si_sdr_db": report.si_sdr_db,
+                "low_band_error_db": report.low_band_error_db,
+                "frames": report.frames,
+            })
+        );
+        return Ok(());
+    }
     println!("LSD:       {:.4}", report.lsd);
     match (report.lsd_hf, cutoff_hz) {
         (Some(lsd_hf), Some(hz)) => println!("LSD-HF:    {lsd_hf:.4}  (bins above {hz:.0} Hz)"),
@@ -471,28 +876,95 @@ fn bench_command(seconds: f64) -> Result<(), String> {
         bench_model(kind, seconds)?;
     }
 
-    let audio = bench_signal(44_100, seconds, 2);
+    bench_files(seconds)?;
+    Ok(())
+}
+
+/// Offline render speed, file to file, and the throughput of folder mode with one and with
+/// two jobs on the same eight files (auto cutoff, SBR, WAV out).
+fn bench_files(seconds: f64) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("airlift-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let input = dir.join("input.wav");
-    let output = dir.join("output.wav");
-    write_wav_f32(&input, &audio).map_err(|e| e.to_string())?;
+    let inputs = dir.join("in");
+    std::fs::create_dir_all(&inputs).map_err(|e| e.to_string())?;
+    const FILES: usize = 8;
+    for i in 0..FILES {
+        let audio = bench_signal(44_100, seconds, 2);
+        write_wav_f32(&inputs.join(format!("input{i}.wav")), &audio).map_err(|e| e.to_string())?;
+    }
+    let options = |jobs| RenderOptions {
+        settings: EngineSettings::default(),
+        session: SessionSettings::default(),
+        format: None,
+        bits: None,
+        jobs,
+        overwrite: true,
+        json: false,
+    };
     let start = Instant::now();
-    let decoded = read_input(&input)?;
-    let engine = make_engine(
-        &decoded,
-        EngineSettings::default(),
-        SessionSettings::default(),
+    let single = dir.join("single.wav");
+    render_file(
+        &inputs.join("input0.wav"),
+        &single,
+        OutputFormat::WavF32,
+        &options(1),
+        &ProgressBar::hidden(),
     )?;
-    let (rendered, _) = render(&decoded, engine, &ProgressBar::hidden())?;
-    write_wav_f32(&output, &rendered).map_err(|e| e.to_string())?;
     let elapsed = start.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&dir);
     println!(
         "| offline render, file to file (auto cutoff, SBR) | 44.1 kHz | 2 | {:.0}x real time ({:.2} s for {:.0} s) |",
         seconds / elapsed,
         elapsed,
         seconds
+    );
+    let folder_seconds = |jobs: usize| -> Result<f64, String> {
+        let start = Instant::now();
+        let planned = plan(
+            std::slice::from_ref(&inputs),
+            &dir.join(format!("out{jobs}")),
+            "wav",
+            true,
+        );
+        let jobs_list: Vec<_> = planned
+            .into_iter()
+            .filter_map(|p| match p {
+                Planned::Run(job) => Some(job),
+                _ => None,
+            })
+            .collect();
+        let mut failed = None;
+        std::fs::create_dir_all(dir.join(format!("out{jobs}"))).map_err(|e| e.to_string())?;
+        run_jobs(
+            jobs_list,
+            jobs,
+            |job| {
+                render_file(
+                    &job.input,
+                    &job.output,
+                    OutputFormat::WavF32,
+                    &options(jobs),
+                    &ProgressBar::hidden(),
+                )
+            },
+            |_, result| {
+                if let Err(error) = result {
+                    failed = Some(error);
+                }
+            },
+        );
+        failed.map_or(Ok(start.elapsed().as_secs_f64()), Err)
+    };
+    let one = folder_seconds(1)?;
+    let two = folder_seconds(2)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let audio_seconds = seconds * FILES as f64;
+    println!(
+        "| folder render, {FILES} files, 1 job | 44.1 kHz | 2 | {:.0}x real time ({one:.2} s for {audio_seconds:.0} s) |",
+        audio_seconds / one
+    );
+    println!(
+        "| folder render, {FILES} files, 2 jobs | 44.1 kHz | 2 | {:.0}x real time ({two:.2} s), {:.2}x one job |",
+        audio_seconds / two,
+        one / two
     );
     Ok(())
 }
