@@ -1,7 +1,8 @@
 //! The neural path with the fixture model (`models/fixtures/tenfold_magnitude.onnx`, whose
 //! generated bins are ten times the input's, with its phase): parity with its Python reference, manifest checks
 //! that name the field, exact application at the reported latency, offline equal to an
-//! unhurried real-time run, forced dropouts, and two engines at once.
+//! unhurried real-time run, forced dropouts, two engines at once, and a worker that sleeps
+//! until a request wakes it.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -323,4 +324,45 @@ fn processing_with_a_model_never_allocates() {
         nice_assert_no_alloc::assert_no_alloc(|| engine.process(&mut block));
     }
     assert!(engine.status().model_frames + engine.status().dropouts > 0);
+}
+
+/// Voluntary context switches (each one a sleep and a wake-up) of the thread with kernel id
+/// `tid`.
+fn wakeups(tid: u64) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn an_idle_worker_sleeps_until_a_request_wakes_it() {
+    let rate = 48_000;
+    let input = music_like_stereo(rate, 0.5, 40);
+    let mut engine = fixture_engine(rate, 2, ProcessingMode::Offline, WorkerOptions::default());
+    let timings = engine.worker_timings().unwrap();
+    let tid = loop {
+        match timings
+            .os_thread_id
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            0 => std::thread::yield_now(),
+            tid => break tid,
+        }
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let before = wakeups(tid);
+    std::thread::sleep(Duration::from_millis(300));
+    // A worker that polled every 200 µs would wake about 1200 times here.
+    let idle = wakeups(tid) - before;
+    assert!(idle <= 2, "the idle worker woke {idle} times in 300 ms");
+    // Requests wake it: offline, every frame comes from the model.
+    stream(&mut engine, &input, &[512]);
+    let status = engine.status();
+    assert!(status.model_frames > 0);
+    assert_eq!(status.dropouts, 0);
 }

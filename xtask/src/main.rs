@@ -6,7 +6,8 @@
 //! - `install`: bundles in release mode, installs into `~/.clap` and `~/.vst3`, and renders the
 //!   demo clip with DDSP and with SBR, printing the detected cutoff and the metrics.
 //! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
-//! - `bench`: speed of the engine and of the command-line render.
+//! - `bench`: speed of the engine and of the command-line render on one core, then folder jobs
+//!   and the inference worker's wake-up on every core.
 //! - `train ddsp`: synthesizes the training music, trains the DDSP model, exports
 //!   `models/ddsp.onnx` with its manifest and reference files, and measures it against SBR on
 //!   the validation split (a Python venv in `target/train-venv`).
@@ -264,7 +265,11 @@ fn bench(root: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
     let cli = root.join("target/release/airlift");
-    // One core: the engine is single-threaded, and pinning keeps the figure honest.
+    // The fixture stands in for the neural models until they ship: it measures the path.
+    let models = std::env::var_os("AIRLIFT_MODEL_DIR")
+        .unwrap_or_else(|| root.join("models/fixtures").into());
+    // The engine part on one core: the engine is single-threaded, and pinning keeps the
+    // figure honest.
     let mut command = if Command::new("taskset").arg("-V").output().is_ok() {
         let mut command = Command::new("taskset");
         command.args(["-c", "0"]).arg(&cli);
@@ -272,10 +277,11 @@ fn bench(root: &Path) -> Result<()> {
     } else {
         Command::new(&cli)
     };
-    // The fixture stands in for the neural models until they ship: it measures the path.
-    let models = std::env::var_os("AIRLIFT_MODEL_DIR")
-        .unwrap_or_else(|| root.join("models/fixtures").into());
-    run(command.arg("bench").env("AIRLIFT_MODEL_DIR", models))
+    run(command.arg("bench").env("AIRLIFT_MODEL_DIR", &models))?;
+    // The threads part (folder jobs, the worker's wake-up) on every core.
+    run(Command::new(&cli)
+        .args(["bench", "--part", "threads"])
+        .env("AIRLIFT_MODEL_DIR", &models))
 }
 
 /// The DDSP training pipeline, end to end: Debian packages, the venv, the release CLI (which

@@ -14,6 +14,7 @@ use airlift::audio_file::{
 };
 use airlift::batch::{default_jobs, plan, run_jobs, Planned};
 use airlift::dsp::cutoff::Detection;
+use airlift::dsp::fill::FillWeights;
 use airlift::dsp::stft::StftLayout;
 use airlift::engine::{
     check_sample_rate, CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode,
@@ -24,6 +25,7 @@ use airlift::inference::model::{HarmonicNoiseControls, ProviderChoice, SessionSe
 use airlift::inference::start_model;
 use airlift::inference::worker::WorkerOptions;
 use airlift::metrics::evaluate;
+use realfft::num_complex::Complex;
 
 /// Samples per block fed to the engine; any size gives the same result.
 const BLOCK_SAMPLES: usize = 4096;
@@ -37,6 +39,15 @@ const BLOCK_SAMPLES: usize = 4096;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The two halves of `bench`: one measures a single core, the other needs several.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BenchPart {
+    /// Engine, models and file render, single-threaded.
+    Engine,
+    /// Folder jobs and the worker's wake-up, across threads.
+    Threads,
 }
 
 #[derive(Subcommand)]
@@ -113,11 +124,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Measure the real-time factor of the engine on this thread and the render speed.
+    /// Measure speed: `--part engine` (run it on one core) the engine's real-time factor,
+    /// the models and the render speed; `--part threads` (on all cores) folder jobs and the
+    /// inference worker's wake-up.
     Bench {
         /// Seconds of audio per measurement.
         #[arg(long, default_value_t = 20.0)]
         seconds: f64,
+        /// Which measurements: engine or threads.
+        #[arg(long, value_enum, default_value_t = BenchPart::Engine)]
+        part: BenchPart,
     },
 }
 
@@ -215,7 +231,7 @@ fn main() -> ExitCode {
             band_edge,
             json,
         } => eval_command(&reference, &estimate, cutoff, band_edge, json),
-        Command::Bench { seconds } => bench_command(seconds),
+        Command::Bench { seconds, part } => bench_command(seconds, part),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -846,9 +862,13 @@ fn time_blocks(engine: &mut Engine, audio: &AudioData) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-fn bench_command(seconds: f64) -> Result<(), String> {
+fn bench_command(seconds: f64, part: BenchPart) -> Result<(), String> {
     println!("| measurement | sample rate | channels | result |");
     println!("|---|---|---|---|");
+    if part == BenchPart::Threads {
+        bench_folders(seconds)?;
+        return bench_worker_wakeup(ModelKind::Ddsp);
+    }
     for sample_rate_hz in [44_100u32, 48_000, 96_000] {
         let audio = bench_signal(sample_rate_hz, seconds, 2);
         let settings = EngineSettings {
@@ -875,23 +895,24 @@ fn bench_command(seconds: f64) -> Result<(), String> {
     for kind in [ModelKind::SpectralUnet, ModelKind::Ddsp] {
         bench_model(kind, seconds)?;
     }
-
-    bench_files(seconds)?;
-    Ok(())
+    bench_file(seconds)
 }
 
-/// Offline render speed, file to file, and the throughput of folder mode with one and with
-/// two jobs on the same eight files (auto cutoff, SBR, WAV out).
-fn bench_files(seconds: f64) -> Result<(), String> {
+/// `count` two-channel 44.1 kHz bench files of `seconds` each in a new scratch folder.
+fn bench_inputs(seconds: f64, count: usize) -> Result<PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("airlift-bench-{}", std::process::id()));
     let inputs = dir.join("in");
     std::fs::create_dir_all(&inputs).map_err(|e| e.to_string())?;
-    const FILES: usize = 8;
-    for i in 0..FILES {
+    for i in 0..count {
         let audio = bench_signal(44_100, seconds, 2);
         write_wav_f32(&inputs.join(format!("input{i}.wav")), &audio).map_err(|e| e.to_string())?;
     }
-    let options = |jobs| RenderOptions {
+    Ok(dir)
+}
+
+/// Bench render options: auto cutoff, SBR, `jobs` at once.
+fn bench_options(jobs: usize) -> RenderOptions {
+    RenderOptions {
         settings: EngineSettings::default(),
         session: SessionSettings::default(),
         format: None,
@@ -899,23 +920,39 @@ fn bench_files(seconds: f64) -> Result<(), String> {
         jobs,
         overwrite: true,
         json: false,
-    };
+    }
+}
+
+/// Offline render speed, file to file (auto cutoff, SBR, float WAV out).
+fn bench_file(seconds: f64) -> Result<(), String> {
+    let dir = bench_inputs(seconds, 1)?;
     let start = Instant::now();
-    let single = dir.join("single.wav");
-    render_file(
-        &inputs.join("input0.wav"),
-        &single,
+    let result = render_file(
+        &dir.join("in/input0.wav"),
+        &dir.join("single.wav"),
         OutputFormat::WavF32,
-        &options(1),
+        &bench_options(1),
         &ProgressBar::hidden(),
-    )?;
+    );
     let elapsed = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
     println!(
         "| offline render, file to file (auto cutoff, SBR) | 44.1 kHz | 2 | {:.0}x real time ({:.2} s for {:.0} s) |",
         seconds / elapsed,
         elapsed,
         seconds
     );
+    Ok(())
+}
+
+/// Throughput of folder mode with one and with two jobs on the same eight files (auto
+/// cutoff, SBR, float WAV out).
+fn bench_folders(seconds: f64) -> Result<(), String> {
+    const FILES: usize = 8;
+    let dir = bench_inputs(seconds, FILES)?;
+    let inputs = dir.join("in");
+    let options = bench_options;
     let folder_seconds = |jobs: usize| -> Result<f64, String> {
         let start = Instant::now();
         let planned = plan(
@@ -965,6 +1002,101 @@ fn bench_files(seconds: f64) -> Result<(), String> {
         "| folder render, {FILES} files, 2 jobs | 44.1 kHz | 2 | {:.0}x real time ({two:.2} s), {:.2}x one job |",
         audio_seconds / two,
         one / two
+    );
+    Ok(())
+}
+
+/// CPU nanoseconds and voluntary context switches (wake-ups) of this process's thread with
+/// kernel id `tid`, from `/proc` (Linux only).
+fn thread_cpu(tid: u64) -> Option<(u64, u64)> {
+    let dir = Path::new("/proc/self/task").join(tid.to_string());
+    let schedstat = std::fs::read_to_string(dir.join("schedstat")).ok()?;
+    let nanos = schedstat.split_whitespace().next()?.parse().ok()?;
+    let status = std::fs::read_to_string(dir.join("status")).ok()?;
+    let switches = status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((nanos, switches))
+}
+
+/// The inference worker's wake-up: its CPU and wake-ups per second while it has nothing to
+/// do, and the time from a request to its result when requests come every 2 ms (the worker
+/// idle in between, as between real-time hops), beside the worker's own time per frame. The
+/// requesting thread yields while it waits, as a host's audio thread would be elsewhere.
+fn bench_worker_wakeup(kind: ModelKind) -> Result<(), String> {
+    let rate = 48_000u32;
+    let layout = StftLayout::for_sample_rate(rate as f32);
+    let session = SessionSettings {
+        provider: ProviderChoice::Cpu,
+        ..SessionSettings::default()
+    };
+    let mut link = match start_model(kind, layout, 2, session, WorkerOptions::default()) {
+        Ok(link) => link,
+        Err(reason) => {
+            println!("| worker wake-up | 48.0 kHz | 2 | not measured: {reason} |");
+            return Ok(());
+        }
+    };
+    let idle_seconds = 3.0;
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    use std::sync::atomic::Ordering::{Acquire, Relaxed};
+    let worker_thread = link.timings.os_thread_id.load(Acquire);
+    let before = thread_cpu(worker_thread).ok_or("no worker thread in /proc")?;
+    let wall = Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs_f64(idle_seconds));
+    let after = thread_cpu(worker_thread).ok_or("no worker thread in /proc")?;
+    let elapsed = wall.elapsed().as_secs_f64();
+    let idle_cpu = (after.0 - before.0) as f64 / 1e9 / elapsed;
+    let wakeups = (after.1 - before.1) as f64 / elapsed;
+    println!(
+        "| worker idle: CPU and wake-ups per second ({}) | 48.0 kHz | 2 | {:.2} % of a core, {wakeups:.0} wake-ups/s |",
+        kind.display_name(),
+        idle_cpu * 100.0
+    );
+
+    let bins = layout.num_bins();
+    let spectrum: Vec<Complex<f32>> = (0..bins)
+        .map(|k| Complex::new(((k * 7919) % 1000) as f32 / 1000.0, 0.0))
+        .collect();
+    let spectra = [&spectrum[..], &spectrum[..]];
+    let weights = vec![1.0f32; 2 * bins];
+    let mut corrections = vec![vec![Complex::new(0.0f32, 0.0); bins]; 2];
+    let lookahead = link.lookahead_frames as u32;
+    let timings = link.timings.clone();
+    let mut round_trips = Vec::new();
+    for index in 0..400 + lookahead {
+        let start = Instant::now();
+        while !link.try_send(
+            index,
+            Some(11_000.0),
+            &spectra,
+            FillWeights::from_flat(&weights),
+        ) {
+            std::thread::yield_now();
+        }
+        if let Some(target) = index.checked_sub(lookahead) {
+            let mut slices: Vec<&mut [Complex<f32>]> =
+                corrections.iter_mut().map(|c| &mut c[..]).collect();
+            while link.try_receive(target, &mut slices).is_none() {
+                std::thread::yield_now();
+            }
+            round_trips.push(start.elapsed().as_secs_f64() * 1e6);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    round_trips.sort_by(f64::total_cmp);
+    let handle_us = timings.handle_nanos.load(Relaxed) as f64
+        / timings.frames.load(Relaxed).max(1) as f64
+        / 1e3;
+    let at = |q: f64| round_trips[((round_trips.len() - 1) as f64 * q) as usize];
+    println!(
+        "| worker request to result ({}), worker's own time {handle_us:.0} µs | 48.0 kHz | 2 | p50 {:.0} µs, p99 {:.0} µs |",
+        kind.display_name(),
+        at(0.5),
+        at(0.99)
     );
     Ok(())
 }

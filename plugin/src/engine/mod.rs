@@ -41,8 +41,10 @@ pub const SMOOTHING_SECONDS: f32 = 0.02;
 /// Whole hops a model result may take beyond its look-ahead before its frame falls back to SBR.
 pub const INFERENCE_SLACK_FRAMES: usize = 2;
 
-/// How long the offline path sleeps between looks for a model result.
-const OFFLINE_POLL: std::time::Duration = std::time::Duration::from_micros(50);
+/// The longest the offline path sleeps before it looks again for ring space or a model
+/// result; the worker wakes it as soon as either is there, so this only bounds the wait for a
+/// worker that has died.
+const OFFLINE_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Whether the engine may wait for the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -463,7 +465,7 @@ impl Engine {
             ) && self.mode == ProcessingMode::Offline
                 && worker.is_alive()
             {
-                std::thread::sleep(OFFLINE_POLL);
+                worker.wait_for_worker(OFFLINE_WAIT_LIMIT);
             }
         }
 
@@ -489,7 +491,7 @@ impl Engine {
                         break;
                     }
                     None if self.mode == ProcessingMode::Offline && worker.is_alive() => {
-                        std::thread::sleep(OFFLINE_POLL);
+                        worker.wait_for_worker(OFFLINE_WAIT_LIMIT);
                     }
                     None => break,
                 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crossbeam_utils::sync::{Parker, Unparker};
 use realfft::num_complex::Complex;
 use rtrb::{Consumer, Producer, RingBuffer};
 
@@ -36,8 +37,9 @@ const RING_RECORDS: usize = 8;
 /// under 7 %, so nothing audible is lost.
 const NOISE_GUARD_BINS: usize = 2;
 
-/// How long the worker sleeps when it has nothing to do.
-const IDLE_SLEEP: Duration = Duration::from_micros(200);
+/// How long the worker waits before it looks again for space in a full result ring (the
+/// audio thread has stopped reading: a stall, not the normal flow, so it is not woken for it).
+const RESULT_SPACE_WAIT: Duration = Duration::from_micros(200);
 
 /// Options of the worker that tests and benchmarks set.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,6 +58,9 @@ pub struct WorkerTimings {
     /// Nanoseconds from taking a request to having its result ready (features, run,
     /// synthesis), not counting waits for ring space or injected delays.
     pub handle_nanos: AtomicU64,
+    /// The worker's kernel thread id on Linux (0 elsewhere, or before it starts), so that a
+    /// benchmark or test can read its CPU time and wake-ups under `/proc/self/task`.
+    pub os_thread_id: AtomicU64,
 }
 
 /// Sizes of the records for a layout and channel count.
@@ -104,6 +109,12 @@ pub struct WorkerLink {
     pub model_name: String,
     /// Where the worker's time goes.
     pub timings: Arc<WorkerTimings>,
+    /// Wakes the worker when a request is in: one atomic swap while the worker is busy; while
+    /// it sleeps, crossbeam's short internal lock (held by the worker only as it goes to sleep)
+    /// and one futex wake. Never allocates.
+    wake_worker: Unparker,
+    /// Where a non-real-time caller (offline mode) sleeps until the worker has news.
+    worker_news: Parker,
 }
 
 impl WorkerLink {
@@ -127,6 +138,10 @@ impl WorkerLink {
         let provider_note = model.provider_note.clone();
         let model_name = model.manifest.name.clone();
         let timings = Arc::new(WorkerTimings::default());
+        let worker_wake = Parker::new();
+        let wake_worker = worker_wake.unparker().clone();
+        let worker_news = Parker::new();
+        let notify_link = worker_news.unparker().clone();
         let mut worker = Worker::new(
             model,
             layout,
@@ -140,7 +155,13 @@ impl WorkerLink {
         let thread = std::thread::Builder::new()
             .name("airlift-inference".into())
             .spawn(move || {
-                worker.run(&thread_stop);
+                #[cfg(target_os = "linux")]
+                // SAFETY: gettid has no preconditions.
+                worker
+                    .timings
+                    .os_thread_id
+                    .store(unsafe { libc::gettid() } as u64, Ordering::Release);
+                worker.run(&thread_stop, &worker_wake, &notify_link);
                 thread_alive.store(false, Ordering::Release);
             })?;
         Ok(Self {
@@ -155,7 +176,15 @@ impl WorkerLink {
             provider_note,
             model_name,
             timings,
+            wake_worker,
+            worker_news,
         })
+    }
+
+    /// Blocks the calling thread until the worker has taken a request or delivered a result,
+    /// or `timeout` has passed. For offline mode only: never call it on the audio thread.
+    pub fn wait_for_worker(&self, timeout: Duration) {
+        self.worker_news.park_timeout(timeout);
     }
 
     /// The model and where it runs, for the log and the status line.
@@ -203,6 +232,7 @@ impl WorkerLink {
         }
         // SAFETY: every slot of the chunk was written above (the record length is exact).
         unsafe { chunk.commit_all() };
+        self.wake_worker.unpark();
         true
     }
 
@@ -250,6 +280,7 @@ impl WorkerLink {
 impl Drop for WorkerLink {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
+        self.wake_worker.unpark();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -363,11 +394,14 @@ impl Worker {
         }
     }
 
-    fn run(&mut self, stop: &AtomicBool) {
+    /// Takes requests until `stop`: sleeps on `wake` while there are none (the link unparks it
+    /// for every request and to stop), and tells `notify_link` whenever it has taken a request
+    /// or delivered a result.
+    fn run(&mut self, stop: &AtomicBool, wake: &Parker, notify_link: &Unparker) {
         let len = self.records.len();
         while !stop.load(Ordering::Acquire) {
             let Ok(chunk) = self.requests.read_chunk(len) else {
-                std::thread::sleep(IDLE_SLEEP);
+                wake.park();
                 continue;
             };
             let started = Instant::now();
@@ -375,7 +409,8 @@ impl Worker {
             self.record[..first.len()].copy_from_slice(first);
             self.record[first.len()..].copy_from_slice(second);
             chunk.commit_all();
-            if let Some(result_index) = self.take_frame() {
+            notify_link.unpark();
+            if self.take_frame().is_some() {
                 let handled = started.elapsed().as_nanos() as u64;
                 self.timings
                     .handle_nanos
@@ -392,11 +427,11 @@ impl Worker {
                         }
                         // SAFETY: the record fills the chunk exactly.
                         unsafe { out.commit_all() };
+                        notify_link.unpark();
                         break;
                     }
-                    std::thread::sleep(IDLE_SLEEP);
+                    wake.park_timeout(RESULT_SPACE_WAIT);
                 }
-                let _ = result_index;
             }
         }
     }
