@@ -532,3 +532,29 @@ fn detect_and_eval_print_json_per_file() {
     assert_eq!(objects[0]["sample_rate_hz"], 44_100);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let dir = scratch_dir("pipe");
+    let inputs: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let path = dir.join(format!("{i}.wav"));
+            write_wav_f32(&path, &music(44_100, 2.0, 0.5)).unwrap();
+            path
+        })
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airlift"))
+        .arg("detect")
+        .args(&inputs)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the first line is written, as `| head -c 0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,6 +2,7 @@
 //! and Ogg Vorbis: encoder delay and padding removed), with its tags, and with the position
 //! where a damaged or truncated file stops.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -49,10 +50,51 @@ fn declared_frames(params: &CodecParameters, path: &Path) -> Option<(u64, bool)>
     Some((frames, !guessed))
 }
 
+thread_local! {
+    /// Whether this thread is inside a decoder, so that a panic hook can stay quiet about a
+    /// panic that [`decode_file`] turns into an error.
+    static DECODING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is decoding a file. A program's panic hook can skip its report
+/// then: a decoder that panics on malformed data becomes an [`AudioFileError::Corrupt`].
+pub fn decoding_on_this_thread() -> bool {
+    DECODING.with(Cell::get)
+}
+
 /// Decodes a whole file into memory: every format the build's symphonia reads (MP3, AAC in
 /// ADTS or MP4/M4A, Ogg Vorbis, ALAC, AIFF, WAV, FLAC). A decoding error, or a file that ends
-/// before the length its header declares, is an error naming the position.
+/// before the length its header declares, is an error naming the position. A decoder that
+/// panics on malformed data gives an error too, never a crash.
 pub fn decode_file(path: &Path) -> Result<DecodedFile, AudioFileError> {
+    guarded(path, || decode_unguarded(path))
+}
+
+/// Runs `decode` for `path` with [`decoding_on_this_thread`] set, turning a panic into an
+/// [`AudioFileError::Corrupt`].
+fn guarded(
+    path: &Path,
+    decode: impl FnOnce() -> Result<DecodedFile, AudioFileError> + std::panic::UnwindSafe,
+) -> Result<DecodedFile, AudioFileError> {
+    DECODING.with(|d| d.set(true));
+    let result = std::panic::catch_unwind(decode);
+    DECODING.with(|d| d.set(false));
+    result.unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder failed".into());
+        Err(AudioFileError::Corrupt {
+            path: path.to_owned(),
+            at_seconds: 0.0,
+            detail: format!("the decoder gave up on malformed data ({detail})"),
+        })
+    })
+}
+
+/// [`decode_file`] without the guard against a panicking decoder.
+fn decode_unguarded(path: &Path) -> Result<DecodedFile, AudioFileError> {
     let file = File::open(path).map_err(|source| AudioFileError::Io {
         path: path.to_owned(),
         source,
@@ -186,6 +228,22 @@ pub fn decode_file(path: &Path) -> Result<DecodedFile, AudioFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panicking_decoder_is_an_error_for_the_file() {
+        let path = Path::new("odd.mp3");
+        let error = guarded(path, || {
+            assert!(decoding_on_this_thread());
+            panic!("index out of bounds")
+        })
+        .unwrap_err();
+        assert!(!decoding_on_this_thread());
+        let text = error.to_string();
+        assert!(
+            text.contains("odd.mp3") && text.contains("malformed data (index out of bounds)"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn missing_file_names_the_path() {

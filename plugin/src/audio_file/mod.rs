@@ -16,7 +16,7 @@ pub mod tags;
 
 use std::path::PathBuf;
 
-pub use decode::{decode_file, read_audio, DecodedFile};
+pub use decode::{decode_file, decoding_on_this_thread, read_audio, DecodedFile};
 pub use encode::{write_audio, write_wav_f32, OutputFormat, WriteReport};
 pub use tags::Tags;
 

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use airlift::audio_file::{
-    decode_file, read_audio, write_audio, write_wav_f32, AudioData, DecodedFile, OutputFormat,
-    WriteReport,
+    decode_file, decoding_on_this_thread, read_audio, write_audio, write_wav_f32, AudioData,
+    DecodedFile, OutputFormat, WriteReport,
 };
 use airlift::batch::{default_jobs, plan, run_jobs, Planned};
 use airlift::dsp::cutoff::Detection;
@@ -187,6 +187,20 @@ fn parse_mix(text: &str) -> Result<f32, String> {
 }
 
 fn main() -> ExitCode {
+    // Die quietly when the reader of stdout goes away (`airlift detect *.mp3 --json | head`),
+    // as Unix tools do, rather than panicking on the write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // A decoder that panics on a malformed file becomes that file's error: no report then.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !decoding_on_this_thread() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render {
