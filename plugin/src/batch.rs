@@ -47,8 +47,9 @@ pub fn is_audio_file(path: &Path) -> bool {
 
 /// The audio files under `dir`, recursively, sorted, each with its path relative to `dir`.
 /// Hidden files and folders (a name starting with '.') are left out, so Airlift's own
-/// partial files never become inputs.
-fn walk(dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
+/// partial files never become inputs, and so is the folder `skip` (the output folder, when it
+/// lies inside an input folder: a second run must not restore the first run's outputs).
+fn walk(dir: &Path, skip: Option<&Path>) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -59,7 +60,12 @@ fn walk(dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
                 continue;
             }
             if entry.file_type()?.is_dir() {
-                pending.push(path);
+                let is_skipped = skip.is_some_and(|skip| {
+                    path.canonicalize().is_ok_and(|canonical| canonical == skip)
+                });
+                if !is_skipped {
+                    pending.push(path);
+                }
             } else if is_audio_file(&path) {
                 let relative = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
                 found.push((path, relative));
@@ -73,13 +79,15 @@ fn walk(dir: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
 /// Plans the work for `inputs` (files, and folders walked recursively) into `out_dir`: each
 /// output keeps the input's path relative to the folder given (or just its name, for a file
 /// given directly) with the extension `extension`. Outputs that exist are skipped unless
-/// `overwrite`; two inputs that would write the same output are an error for the second.
+/// `overwrite`; two inputs that would write the same output are an error for the second. An
+/// output folder inside an input folder is not walked.
 pub fn plan(inputs: &[PathBuf], out_dir: &Path, extension: &str, overwrite: bool) -> Vec<Planned> {
     let mut planned = Vec::new();
     let mut claimed: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let out_dir_canonical = out_dir.canonicalize().ok();
     for input in inputs {
         let files = if input.is_dir() {
-            match walk(input) {
+            match walk(input, out_dir_canonical.as_deref()) {
                 Ok(files) => files,
                 Err(error) => {
                     planned.push(Planned::Fail {
@@ -216,6 +224,27 @@ mod tests {
         );
         let overwrite = plan(std::slice::from_ref(&music), &out, "flac", true);
         assert!(overwrite.iter().all(|p| matches!(p, Planned::Run(_))));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn an_output_folder_inside_the_input_is_not_walked() {
+        let root = scratch("inside");
+        touch(&root.join("song.mp3"));
+        touch(&root.join("restored/song.wav"));
+        let planned = plan(
+            std::slice::from_ref(&root),
+            &root.join("restored"),
+            "wav",
+            true,
+        );
+        assert_eq!(
+            planned,
+            vec![Planned::Run(Job {
+                input: root.join("song.mp3"),
+                output: root.join("restored/song.wav"),
+            })]
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 

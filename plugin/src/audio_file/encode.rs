@@ -162,12 +162,33 @@ fn peak_of(audio: &AudioData) -> f32 {
         .fold(0.0f32, |peak, &x| peak.max(x.abs()))
 }
 
-/// Interleaved integer samples at `bits`, TPDF-dithered; returns them and the clip count.
+/// Whether every sample lies exactly on the grid of `bits`-bit integers within full scale:
+/// then nothing is reduced (a dry render of a 16-bit file written at 16 bit) and no dither
+/// is due.
+fn already_on_grid(audio: &AudioData, bits: u32) -> bool {
+    let full_scale = f64::from(1u32 << (bits - 1).min(31));
+    audio.channels.iter().flatten().all(|&x| {
+        let scaled = f64::from(x) * full_scale;
+        scaled == scaled.round() && scaled >= -full_scale && scaled < full_scale
+    })
+}
+
+/// Interleaved integer samples at `bits`: TPDF-dithered when the depth is reduced, exact when
+/// the signal already lies on the grid; returns them and the clip count.
 fn dithered_interleaved(audio: &AudioData, bits: u32) -> (Vec<i32>, u64) {
+    let mut samples = Vec::with_capacity(audio.len() * audio.channels.len());
+    if already_on_grid(audio, bits) {
+        let full_scale = f64::from(1u32 << (bits - 1).min(31));
+        for i in 0..audio.len() {
+            for channel in &audio.channels {
+                samples.push((f64::from(channel[i]) * full_scale) as i32);
+            }
+        }
+        return (samples, 0);
+    }
     let mut quantizers: Vec<TpdfQuantizer> = (0..audio.channels.len())
         .map(|c| TpdfQuantizer::new(bits, 0x41_69_72 + c as u64))
         .collect();
-    let mut samples = Vec::with_capacity(audio.len() * audio.channels.len());
     for i in 0..audio.len() {
         for (channel, quantizer) in audio.channels.iter().zip(&mut quantizers) {
             samples.push(quantizer.quantize(channel[i]));
@@ -386,6 +407,38 @@ mod tests {
                 );
             }
             assert!(!partial_path(&path).exists());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn samples_already_at_the_depth_are_written_exactly() {
+        let dir = scratch("exact");
+        let audio = AudioData {
+            sample_rate_hz: 44_100,
+            channels: vec![
+                (0..4410)
+                    .map(|i| (((i * 37) % 2001) as f32 - 983.0) / 32768.0)
+                    .collect(),
+                vec![-1.0; 4410],
+            ],
+        };
+        for format in [
+            OutputFormat::Wav16,
+            OutputFormat::Flac16,
+            OutputFormat::Flac24,
+        ] {
+            let path = dir.join(format!("exact.{}", format.extension()));
+            write_audio(&path, &audio, &Tags::default(), format).unwrap();
+            let decoded = decode_file(&path).unwrap().audio;
+            let first_difference = audio
+                .channels
+                .iter()
+                .flatten()
+                .zip(decoded.channels.iter().flatten())
+                .position(|(a, b)| a != b);
+            assert_eq!(first_difference, None, "{format:?}");
+            assert_eq!(decoded.len(), audio.len());
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
