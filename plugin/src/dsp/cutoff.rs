@@ -94,6 +94,15 @@ pub const CLIFF_DROP_DB: f32 = 15.0;
 /// A cliff starts at least this many dB above the floor.
 const CLIFF_FROM_DB: f32 = 20.0;
 
+/// A cliff whose shoulder lies this many dB or more below the loudest level of the octave
+/// under it is the foot of a filter slope, not a band limit of its own.
+const CLIFF_FOOT_DB: f32 = 30.0;
+
+/// A cliff is sheer when, a sixth of an octave above its shoulder, the unsmoothed level lies
+/// less than this many dB above the floor: a brick wall or a codec's low-pass has fallen to
+/// it, while the foot of a filter slope is still falling.
+const SHEER_MARGIN_DB: f32 = 3.0;
+
 /// How far below the top of content a cliff is searched for, in octaves.
 const CLIFF_SEARCH_OCTAVES: f32 = 0.5;
 
@@ -611,8 +620,22 @@ fn find_edge(
     if top + 2 >= n_full {
         return None;
     }
-    if let Some(edge) = cliff_edge(grid, levels, raw_levels, floor, top, min_edge) {
-        return Some(edge);
+    if let Some((edge, shoulder, sheer)) =
+        cliff_edge(grid, levels, raw_levels, floor, top, min_edge)
+    {
+        // A drop that does not fall to the floor, from a shoulder far below the music of the
+        // octave under it, is the foot of a filter's slope (a tonal peak in the transition
+        // band, falling off): the edge is the slope's corner. A brick wall or a codec's
+        // low-pass falls to the floor at once, however quiet the music above it was.
+        let octave_below = shoulder.saturating_sub(steps(1.0)).max(min_edge);
+        let music_below = levels[octave_below..shoulder]
+            .iter()
+            .fold(f32::MIN, |a, &b| a.max(b));
+        if sheer || music_below - levels[shoulder] < CLIFF_FOOT_DB {
+            return Some(edge);
+        }
+        let from = min_edge.max(shoulder.saturating_sub(steps(SLOPE_SEARCH_OCTAVES)));
+        return slope_corner(grid, levels, templates, from, shoulder);
     }
     let approach = steps(0.5);
     let approach_db_per_octave = (levels[top.saturating_sub(approach)] - levels[top]) / 0.5;
@@ -625,8 +648,9 @@ fn find_edge(
 
 /// The edge of a cliff near the top of content `top`: the -3 dB point below the shoulder where
 /// the steepest drop's descent starts. The drop is measured in `raw_levels` (unsmoothed, so a
-/// codec's cliff keeps its steepness), the shoulder in `levels`. `None` when no drop is steep
-/// enough.
+/// codec's cliff keeps its steepness), the shoulder in `levels`. Returns the edge in log2 Hz and
+/// the shoulder's grid index, and whether the cliff is sheer (at the floor a sixth of an octave
+/// above its shoulder); `None` when no drop is steep enough.
 fn cliff_edge(
     grid: &[GridPoint],
     levels: &[f32],
@@ -634,7 +658,7 @@ fn cliff_edge(
     floor: f32,
     top: usize,
     min_edge: usize,
-) -> Option<f32> {
+) -> Option<(f32, usize, bool)> {
     let span = (CLIFF_SEARCH_OCTAVES / GRID_OCTAVES).round() as usize;
     let lowest = top.saturating_sub(span).max(min_edge + 2) + 1;
     let highest = (top + 2).min(levels.len() - 1);
@@ -656,6 +680,9 @@ fn cliff_edge(
     while shoulder > min_edge + 2 && levels[shoulder - 2] - levels[shoulder] >= DESCENT_DB {
         shoulder -= 1;
     }
+    let shoulder_index = shoulder;
+    let past = (shoulder + (1.0 / 6.0 / GRID_OCTAVES).round() as usize).min(raw_levels.len() - 1);
+    let sheer = raw_levels[past] - floor < SHEER_MARGIN_DB;
     let target = levels[shoulder] - EDGE_DROP_DB;
     let mut j = shoulder;
     while j + 2 < levels.len() && levels[j + 1] > target {
@@ -667,7 +694,11 @@ fn cliff_edge(
     } else {
         0.0
     };
-    Some(grid[j].log2_hz + t * (grid[j + 1].log2_hz - grid[j].log2_hz))
+    Some((
+        grid[j].log2_hz + t * (grid[j + 1].log2_hz - grid[j].log2_hz),
+        shoulder_index,
+        sheer,
+    ))
 }
 
 /// Butterworth low-pass responses in dB, tabulated against the warped distance from the
@@ -850,6 +881,56 @@ mod tests {
         corner_found(44_100.0, 4, 3_000.0, 0.0);
         corner_found(48_000.0, 8, 9_000.0, -10.0);
         corner_found(48_000.0, 2, 12_000.0, 3.0);
+    }
+
+    /// `find_edge` on a bright spectrum given in dB per grid point by `level_db(hz)`, clamped
+    /// as `estimate` clamps it (65 dB below the peak, here 0 dB), the unclamped values as the
+    /// raw levels.
+    fn edge_of(sample_rate_hz: f32, level_db: impl Fn(f32) -> f32) -> Option<f32> {
+        let detector = detector(sample_rate_hz);
+        let grid = &detector.grid;
+        let raw: Vec<f32> = grid.iter().map(|p| level_db(p.log2_hz.exp2())).collect();
+        let levels: Vec<f32> = raw.iter().map(|&l| l.max(-LEVEL_RANGE_DB)).collect();
+        let n_top = grid.partition_point(|p| p.log2_hz < (0.95 * sample_rate_hz / 2.0).log2());
+        let floor = levels[n_top - 3..n_top].iter().sum::<f32>() / 3.0;
+        find_edge(grid, &levels, &raw, &detector.templates, floor, n_top).map(f32::exp2)
+    }
+
+    #[test]
+    fn a_tonal_peak_at_the_foot_of_a_filter_slope_is_no_cliff() {
+        // Bright music, an 8th-order Butterworth at 6 kHz, and a loud partial at 11 kHz that
+        // pokes out of the slope and falls away steeply: the edge is the slope's corner.
+        let rate = 44_100.0;
+        let warp = |hz: f32| (std::f32::consts::PI * hz / rate).tan();
+        let found = edge_of(rate, |hz| {
+            let filter_db = -10.0 * (1.0 + (warp(hz) / warp(6_000.0)).powi(16)).log10();
+            let partial_db = 14.0 * (-(((hz / 11_000.0).log2() * 40.0).powi(2))).exp();
+            filter_db + partial_db
+        })
+        .unwrap();
+        assert!(
+            (found / 6_000.0).log2().abs() < 1.0 / 6.0,
+            "found {found:.0} Hz"
+        );
+    }
+
+    #[test]
+    fn a_brick_wall_under_dark_music_stays_a_cliff() {
+        // Music falling 32 dB per octave from 3 kHz, cut by a brick wall at 11 kHz where it
+        // is already 60 dB down, 32 dB under the octave below: the cliff falls to the floor,
+        // so it is the edge.
+        let found = edge_of(44_100.0, |hz| {
+            if hz > 11_000.0 {
+                -120.0
+            } else {
+                -32.0 * (hz / 3_000.0).log2().max(0.0)
+            }
+        })
+        .unwrap();
+        assert!(
+            (found / 11_000.0).log2().abs() < 1.0 / 12.0,
+            "found {found:.0} Hz"
+        );
     }
 
     /// Feeds `seconds` of frames: music below `edge_hz` (its level swings by 14 dB), and above
