@@ -558,3 +558,29 @@ fn a_closed_stdout_ends_the_run_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn two_inputs_for_one_output_render_the_first_and_fail_the_second() {
+    let dir = scratch_dir("clash");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write_wav_f32(&input.join("song.wav"), &music(44_100, 0.6, 0.5)).unwrap();
+    ok(airlift(&[
+        "render",
+        s(&input.join("song.wav")),
+        s(&input.join("song.flac")),
+        "--mix",
+        "0",
+    ]));
+    let out = dir.join("out");
+    let run = airlift(&["render", s(&input), s(&out)]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("1 rendered, 0 skipped, 1 failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("already writes"), "{stderr}");
+    assert!(out.join("song.wav").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

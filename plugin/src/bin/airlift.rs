@@ -634,6 +634,7 @@ fn render_folder(
     let mut notes_seen = std::collections::HashSet::new();
     let started = Instant::now();
     let mut rendered_seconds = 0.0;
+    let mut rendered = 0;
     run_jobs(
         jobs,
         options.jobs,
@@ -664,6 +665,7 @@ fn render_folder(
                         }
                     }
                     rendered_seconds += report.seconds;
+                    rendered += 1;
                     eprintln!(
                         "done {} -> {}: {}, {}, {:.1} s",
                         job.input.display(),
@@ -684,7 +686,6 @@ fn render_folder(
         },
     );
     bar.finish_and_clear();
-    let rendered = total - failures.len().min(total);
     eprintln!(
         "{rendered} rendered, {skipped} skipped, {} failed ({:.0} s of audio in {:.1} s)",
         failures.len(),
