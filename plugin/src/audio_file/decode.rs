@@ -1,6 +1,6 @@
-//! Decoding a whole file with symphonia: gapless where the format says how (lame's MP3 header
-//! and Ogg Vorbis: encoder delay and padding removed), with its tags, and with the position
-//! where a damaged or truncated file stops.
+//! Decoding a whole file with symphonia: gapless where the format says how (lame's MP3 header,
+//! Ogg Vorbis, and the edit list of MP4/M4A: encoder delay and padding removed), with its tags,
+//! and with the position where a damaged or truncated file stops.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -14,6 +14,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+use super::mp4_edit::edit_trim;
 use super::{AudioData, AudioFileError, Tags};
 
 /// How far short of an *estimated* length (an MP3 without a lame header, raw ADTS AAC: the
@@ -214,6 +215,15 @@ fn decode_unguarded(path: &Path) -> Result<DecodedFile, AudioFileError> {
                 at_seconds: seconds_of(decoded_frames as usize),
                 declared_seconds: seconds_of(declared as usize),
             });
+        }
+    }
+    if let Some(trim) = edit_trim(path, sample_rate_hz) {
+        let (start, frames) = (trim.start_frames as usize, trim.frames as usize);
+        if frames > 0 && start + frames <= channels[0].len() {
+            for channel in &mut channels {
+                channel.truncate(start + frames);
+                channel.drain(..start);
+            }
         }
     }
     Ok(DecodedFile {

@@ -1,7 +1,7 @@
 //! Audio files for the command line: decoding what people have (MP3, AAC, Ogg Vorbis, ALAC,
 //! AIFF, WAV, FLAC), and writing WAV or FLAC at the bit depth asked for.
 //!
-//! - [`decode`] reads a whole file gaplessly, with its title, artist and album, and names the
+//! - [`decode`] reads a whole file gaplessly ([`mp4_edit`] reads MP4's edit list), with its title, artist and album, and names the
 //!   position where a damaged or truncated file stops.
 //! - [`encode`] writes WAV (16, 24 or 32-bit float) or FLAC (16 or 24 bit), dithered when the
 //!   depth is reduced, atomically: a temporary file beside the destination is renamed into
@@ -12,6 +12,7 @@
 pub mod decode;
 pub mod dither;
 pub mod encode;
+pub mod mp4_edit;
 pub mod tags;
 
 use std::path::PathBuf;
