@@ -80,6 +80,16 @@ fn lame_encode(wav: &Path, mp3: &Path) {
     assert!(status.success());
 }
 
+/// `seconds` of [`music`] at 44.1 kHz written to `dir/source.wav` and encoded by lame to
+/// `dir/song.mp3`; returns both paths.
+fn wav_and_lame_mp3(dir: &Path, seconds: f32) -> (PathBuf, PathBuf) {
+    let wav = dir.join("source.wav");
+    write_wav_f32(&wav, &music(44_100, seconds, 0.5)).unwrap();
+    let mp3 = dir.join("song.mp3");
+    lame_encode(&wav, &mp3);
+    (wav, mp3)
+}
+
 fn json_lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -90,10 +100,7 @@ fn json_lines(output: &Output) -> Vec<Value> {
 #[test]
 fn every_input_format_renders_at_its_length_with_its_tags() {
     let dir = scratch_dir("inputs");
-    let wav = dir.join("source.wav");
-    write_wav_f32(&wav, &music(44_100, 1.2, 0.5)).unwrap();
-    let mp3 = dir.join("song.mp3");
-    lame_encode(&wav, &mp3);
+    let (wav, mp3) = wav_and_lame_mp3(&dir, 1.2);
     let flac = dir.join("source.flac");
     ok(airlift(&["render", s(&wav), s(&flac), "--mix", "0"]));
     let inputs = [
@@ -166,10 +173,7 @@ fn every_output_format_holds_the_signal_within_its_dither() {
 #[test]
 fn lame_mp3_renders_aligned_with_lame_decode_and_as_long() {
     let dir = scratch_dir("gapless");
-    let wav = dir.join("source.wav");
-    write_wav_f32(&wav, &music(44_100, 2.3, 0.5)).unwrap();
-    let mp3 = dir.join("song.mp3");
-    lame_encode(&wav, &mp3);
+    let (_, mp3) = wav_and_lame_mp3(&dir, 2.3);
     let reference = dir.join("lame.wav");
     let status = Command::new("lame")
         .args(["--quiet", "--decode", s(&mp3), s(&reference)])
@@ -291,10 +295,7 @@ fn reduced_depth_is_tpdf_dithered_and_clipping_is_reported() {
 #[test]
 fn damaged_and_truncated_files_name_the_position_and_leave_nothing() {
     let dir = scratch_dir("damaged");
-    let wav = dir.join("source.wav");
-    write_wav_f32(&wav, &music(44_100, 3.0, 0.5)).unwrap();
-    let mp3 = dir.join("song.mp3");
-    lame_encode(&wav, &mp3);
+    let (wav, mp3) = wav_and_lame_mp3(&dir, 3.0);
     let flac = dir.join("song.flac");
     ok(airlift(&["render", s(&wav), s(&flac), "--mix", "0"]));
     for source in [&mp3, &flac] {

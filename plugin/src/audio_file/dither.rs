@@ -3,6 +3,11 @@
 //! fixed power that does not follow the signal (no distortion on quiet fades), at the cost of
 //! 4.8 dB more noise than plain rounding.
 
+/// The integer value of full scale at `bits` bits (2 to 32): 2^(bits − 1).
+pub fn full_scale(bits: u32) -> f64 {
+    f64::from(1u32 << (bits.clamp(2, 32) - 1).min(31))
+}
+
 /// Quantizes float samples (full scale ±1.0) to `bits`-bit integers with TPDF dither, and
 /// counts what had to be clipped.
 #[derive(Debug, Clone)]
@@ -19,7 +24,7 @@ impl TpdfQuantizer {
     /// A quantizer to `bits` bits (2 to 32), seeded with `seed` (any value).
     pub fn new(bits: u32, seed: u64) -> Self {
         Self {
-            full_scale: f64::from(1u32 << (bits.clamp(2, 32) - 1).min(31)),
+            full_scale: full_scale(bits),
             state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
             clipped_samples: 0,
         }

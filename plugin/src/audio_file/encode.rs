@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use flacenc::component::{BitRepr, MetadataBlockData};
 use flacenc::error::Verify;
 
-use super::dither::TpdfQuantizer;
+use super::dither::{full_scale, TpdfQuantizer};
 use super::{AudioData, AudioFileError, Tags};
 
 /// FLAC metadata block type of a Vorbis comment.
@@ -166,7 +166,7 @@ fn peak_of(audio: &AudioData) -> f32 {
 /// then nothing is reduced (a dry render of a 16-bit file written at 16 bit) and no dither
 /// is due.
 fn already_on_grid(audio: &AudioData, bits: u32) -> bool {
-    let full_scale = f64::from(1u32 << (bits - 1).min(31));
+    let full_scale = full_scale(bits);
     audio.channels.iter().flatten().all(|&x| {
         let scaled = f64::from(x) * full_scale;
         scaled == scaled.round() && scaled >= -full_scale && scaled < full_scale
@@ -178,7 +178,7 @@ fn already_on_grid(audio: &AudioData, bits: u32) -> bool {
 fn dithered_interleaved(audio: &AudioData, bits: u32) -> (Vec<i32>, u64) {
     let mut samples = Vec::with_capacity(audio.len() * audio.channels.len());
     if already_on_grid(audio, bits) {
-        let full_scale = f64::from(1u32 << (bits - 1).min(31));
+        let full_scale = full_scale(bits);
         for i in 0..audio.len() {
             for channel in &audio.channels {
                 samples.push((f64::from(channel[i]) * full_scale) as i32);
