@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use airlift::audio_file::read_audio;
 
+use realfft::RealFftPlanner;
+
 use crate::filters::{brick_wall, butterworth, chebyshev1, mp3_round_trip};
 
 /// One recorded excerpt with what `excerpts.json` says of it.
@@ -144,6 +146,60 @@ pub fn band_limit(excerpt: &Excerpt, limit: BandLimit, work_dir: &Path) -> BandL
         true_edge_hz: edge_hz.min(excerpt.band_edge_hz),
         below_own_edge: edge_hz < excerpt.band_edge_hz,
     }
+}
+
+/// Window of the frames [`first_sound_at_edge_seconds`] looks at, in samples (a hop of a
+/// quarter of it), as the engine's STFT at 44.1 and 48 kHz.
+const EDGE_SOUND_FRAME: usize = 2048;
+
+/// A frame sounds at an edge when its level in the sixth of an octave above the edge comes
+/// within this many dB of that band's bright level (its 95th percentile over the excerpt).
+const EDGE_SOUND_WITHIN_DB: f64 = 10.0;
+
+/// When `channels` first sound above `edge_hz` as they do at their bright moments, in seconds
+/// from the start (the end of the first frame whose level in the sixth of an octave above the
+/// edge comes within [`EDGE_SOUND_WITHIN_DB`] of that band's 95th percentile over time).
+///
+/// A band limit acts only on what lies above it, so before this moment it leaves nothing to
+/// find: an orchestral opening with nothing above 8 kHz cannot show a 14 kHz limit.
+pub fn first_sound_at_edge_seconds(
+    channels: &[Vec<f32>],
+    sample_rate_hz: u32,
+    edge_hz: f32,
+) -> f32 {
+    let hop = EDGE_SOUND_FRAME / 4;
+    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(EDGE_SOUND_FRAME);
+    let window = airlift::dsp::window::hann_periodic(EDGE_SOUND_FRAME);
+    let bin_hz = sample_rate_hz as f32 / EDGE_SOUND_FRAME as f32;
+    let band =
+        (edge_hz / bin_hz).ceil() as usize..=(edge_hz * (1.0f32 / 6.0).exp2() / bin_hz) as usize;
+    let (mut input, mut spectrum) = (fft.make_input_vec(), fft.make_output_vec());
+    let frames = channels[0].len().saturating_sub(EDGE_SOUND_FRAME) / hop + 1;
+    let levels_db: Vec<f64> = (0..frames)
+        .map(|frame| {
+            let mut power = 0.0f64;
+            for channel in channels {
+                let samples = &channel[frame * hop..frame * hop + EDGE_SOUND_FRAME];
+                for ((x, s), w) in input.iter_mut().zip(samples).zip(&window) {
+                    *x = s * w;
+                }
+                fft.process(&mut input, &mut spectrum).unwrap();
+                power += spectrum[band.clone()]
+                    .iter()
+                    .map(|c| c.norm_sqr() as f64)
+                    .sum::<f64>();
+            }
+            10.0 * (power + 1e-30).log10()
+        })
+        .collect();
+    let mut sorted = levels_db.clone();
+    sorted.sort_by(f64::total_cmp);
+    let bright_db = sorted[((sorted.len() - 1) as f64 * 0.95).round() as usize];
+    let first = levels_db
+        .iter()
+        .position(|&level| level >= bright_db - EDGE_SOUND_WITHIN_DB)
+        .unwrap_or(0);
+    (first * hop + EDGE_SOUND_FRAME) as f32 / sample_rate_hz as f32
 }
 
 /// Runs `job` over `items` on two threads (CI has two cores), keeping the order.

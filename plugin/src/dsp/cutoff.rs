@@ -15,7 +15,8 @@
 //! 3. **A cliff** (brick wall, MP3, codec low-pass, steep filters): a drop of at least
 //!    [`CLIFF_DROP_DB`] within a twelfth of an octave, starting well above the floor, near the
 //!    top of content. The edge is the -3 dB point below the shoulder where the steep descent
-//!    starts.
+//!    starts. A cliff that is not sheer (still falling above its shoulder: a digital filter
+//!    steepening towards Nyquist) is followed further down its slope (`SLOPE_DESCENT_DB`).
 //! 4. **A slope** (gentle low-passes): only when the spectrum falls to the floor faster than
 //!    [`MIN_APPROACH_DB_PER_OCTAVE`]. The bright spectrum is fitted, by least squares, with the
 //!    music's own straight trend times a Butterworth low-pass of some order
@@ -109,6 +110,11 @@ const CLIFF_SEARCH_OCTAVES: f32 = 0.5;
 /// While walking down from a cliff to its shoulder, a twelfth of an octave that falls by this
 /// many dB or more is still part of the descent (72 dB per octave).
 const DESCENT_DB: f32 = 6.0;
+
+/// Below a cliff that is not sheer (a digital filter's slope steepening towards Nyquist), a
+/// twelfth of an octave that falls by this many dB or more is still part of the descent (48 dB
+/// per octave).
+const SLOPE_DESCENT_DB: f32 = 4.0;
 
 /// How far below the shoulder the edge lies: the -3 dB point.
 const EDGE_DROP_DB: f32 = 3.0;
@@ -680,9 +686,15 @@ fn cliff_edge(
     while shoulder > min_edge + 2 && levels[shoulder - 2] - levels[shoulder] >= DESCENT_DB {
         shoulder -= 1;
     }
-    let shoulder_index = shoulder;
     let past = (shoulder + (1.0 / 6.0 / GRID_OCTAVES).round() as usize).min(raw_levels.len() - 1);
     let sheer = raw_levels[past] - floor < SHEER_MARGIN_DB;
+    if !sheer {
+        while shoulder > min_edge + 2 && levels[shoulder - 2] - levels[shoulder] >= SLOPE_DESCENT_DB
+        {
+            shoulder -= 1;
+        }
+    }
+    let shoulder_index = shoulder;
     let target = levels[shoulder] - EDGE_DROP_DB;
     let mut j = shoulder;
     while j + 2 < levels.len() && levels[j + 1] > target {
@@ -931,6 +943,29 @@ mod tests {
             (found / 11_000.0).log2().abs() < 1.0 / 12.0,
             "found {found:.0} Hz"
         );
+    }
+
+    #[test]
+    fn a_digital_filter_steepening_towards_nyquist_reads_at_its_corner() {
+        // An 8th-order digital Butterworth at 14 or 16 kHz (44.1 kHz) on a file whose own codec
+        // cut it at 19 kHz: the filter falls ever faster towards Nyquist, and the codec's cliff
+        // at its foot is steep. That cliff is not sheer (the filter is still falling above its
+        // shoulder), so its descent is followed down the filter's slope to the corner, within a
+        // grid step (read at the steep shoulder, 14 kHz came out at 14.6 kHz).
+        let rate = 44_100.0;
+        let warp = |hz: f32| (std::f32::consts::PI * hz / rate).tan();
+        for corner_hz in [14_000.0, 16_000.0] {
+            let found = edge_of(rate, |hz| {
+                let filter_db = -10.0 * (1.0 + (warp(hz) / warp(corner_hz)).powi(16)).log10();
+                let codec_db = if hz > 19_000.0 { -120.0 } else { 0.0 };
+                -6.0 * (hz / 1_000.0).log2() + filter_db + codec_db
+            })
+            .unwrap();
+            assert!(
+                (found / corner_hz).log2().abs() < GRID_OCTAVES,
+                "{corner_hz} Hz: found {found:.0} Hz"
+            );
+        }
     }
 
     /// Feeds `seconds` of frames: music below `edge_hz` (its level swings by 14 dB), and above
