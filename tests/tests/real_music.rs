@@ -93,19 +93,24 @@ struct CaseResult {
 }
 
 impl CaseResult {
+    /// Whether `detection` is the true edge, within the tolerance.
+    fn on_the_edge(&self, detection: Detection) -> bool {
+        error_octaves(detection, self.true_hz).is_some_and(|e| e.abs() <= TOLERANCE_OCTAVES)
+    }
+
     fn hit(&self) -> bool {
-        error_octaves(self.last, self.true_hz).is_some_and(|e| e.abs() <= TOLERANCE_OCTAVES)
+        self.on_the_edge(self.last)
     }
 
     /// Whether the auto mode already reported the edge, within the tolerance, after
     /// [`SETTLE_SECONDS`] of sound at the edge.
     fn settled_on_it(&self) -> bool {
-        error_octaves(self.settled, self.true_hz).is_some_and(|e| e.abs() <= TOLERANCE_OCTAVES)
+        self.on_the_edge(self.settled)
     }
 
     /// Whether it had, after the first [`SETTLE_SECONDS`] of the excerpt.
     fn settled_from_start(&self) -> bool {
-        error_octaves(self.from_start, self.true_hz).is_some_and(|e| e.abs() <= TOLERANCE_OCTAVES)
+        self.on_the_edge(self.from_start)
     }
 }
 
