@@ -116,6 +116,15 @@ const DESCENT_DB: f32 = 6.0;
 /// per octave).
 const SLOPE_DESCENT_DB: f32 = 4.0;
 
+/// A deep cliff: a drop of at least this many dB within a third of an octave...
+pub const DEEP_DROP_DB: f32 = 40.0;
+
+/// ...above which nothing comes within this many dB of the level where the drop starts. An
+/// elliptic low-pass leaves the music 50 to 80 dB down in its stopband, where it still moves
+/// with the music and can lie well above the floor near Nyquist; no natural roll-off falls
+/// that far that fast and stays down.
+pub const DEEP_RESIDUE_DB: f32 = 35.0;
+
 /// How far below the shoulder the edge lies: the -3 dB point.
 const EDGE_DROP_DB: f32 = 3.0;
 
@@ -626,6 +635,9 @@ fn find_edge(
     if top + 2 >= n_full {
         return None;
     }
+    if let Some(edge) = deep_cliff_edge(grid, levels, raw_levels, floor, top, min_edge) {
+        return Some(edge);
+    }
     if let Some((edge, shoulder, sheer)) =
         cliff_edge(grid, levels, raw_levels, floor, top, min_edge)
     {
@@ -650,6 +662,42 @@ fn find_edge(
     }
     let from = min_edge.max(top.saturating_sub(steps(SLOPE_SEARCH_OCTAVES)));
     slope_corner(grid, levels, templates, from, top)
+}
+
+/// The edge of the lowest deep cliff between `min_edge` and the top of content `top`: a drop of
+/// [`DEEP_DROP_DB`] within a third of an octave with nothing above it, up to `top`, within
+/// [`DEEP_RESIDUE_DB`] of where it starts (an elliptic filter's stopband, which may lie above
+/// the floor all the way up), starting less than [`CLIFF_FOOT_DB`] under the music of the
+/// octave below. The edge is found as for any cliff at that place.
+fn deep_cliff_edge(
+    grid: &[GridPoint],
+    levels: &[f32],
+    raw_levels: &[f32],
+    floor: f32,
+    top: usize,
+    min_edge: usize,
+) -> Option<f32> {
+    let third = (1.0 / 3.0 / GRID_OCTAVES).round() as usize;
+    let mut highest_above = levels[top];
+    let mut lowest = None;
+    // Downwards, keeping the highest level above each start; the last deep start found is
+    // the lowest.
+    for start in (min_edge..top.saturating_sub(third)).rev() {
+        highest_above = highest_above.max(levels[start + third]);
+        let deep = raw_levels[start] - raw_levels[start + third] >= DEEP_DROP_DB
+            && levels[start] - highest_above >= DEEP_RESIDUE_DB;
+        // It must start at the music's level: a partial poking out of a filter's slope that
+        // falls away is the foot of that slope, not a band limit.
+        let octave_below = start.saturating_sub(3 * third).max(min_edge);
+        let music_below = levels[octave_below..=start]
+            .iter()
+            .fold(f32::MIN, |a, &b| a.max(b));
+        if deep && music_below - levels[start] < CLIFF_FOOT_DB {
+            lowest = Some(start);
+        }
+    }
+    let start = lowest?;
+    cliff_edge(grid, levels, raw_levels, floor, start + third, min_edge).map(|(edge, _, _)| edge)
 }
 
 /// The edge of a cliff near the top of content `top`: the -3 dB point below the shoulder where
@@ -966,6 +1014,32 @@ mod tests {
                 "{corner_hz} Hz: found {found:.0} Hz"
             );
         }
+    }
+
+    #[test]
+    fn an_elliptic_stopband_above_the_floor_is_no_music() {
+        // An elliptic low-pass at 4 kHz, 50 dB down in its stopband, on music that falls
+        // 6 dB per octave: the stopband still carries the music far above the floor near
+        // Nyquist (whose own codec cut it at 16 kHz), with the filter's ripple in it. The top
+        // of content is then the codec's edge, and the elliptic cliff lies two octaves below
+        // it: the deep-cliff rule finds it (without it: 15.3 kHz).
+        let found = edge_of(48_000.0, |hz| {
+            let music_db = -6.0 * (hz / 1_000.0).log2();
+            let filter_db = if hz < 4_000.0 {
+                0.0
+            } else if hz < 4_800.0 {
+                -50.0 * (hz / 4_000.0).log2() / (4_800.0f32 / 4_000.0).log2()
+            } else {
+                -50.0 - 8.0 * (hz / 300.0).sin().abs()
+            };
+            let codec_db = if hz > 16_000.0 { -100.0 } else { 0.0 };
+            music_db + filter_db + codec_db
+        })
+        .unwrap();
+        assert!(
+            (found / 4_000.0).log2().abs() < 1.0 / 12.0,
+            "found {found:.0} Hz"
+        );
     }
 
     /// Feeds `seconds` of frames: music below `edge_hz` (its level swings by 14 dB), and above
