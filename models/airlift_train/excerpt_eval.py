@@ -27,7 +27,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-MODELS = ("sbr", "ddsp")
+MODELS = ("sbr", "ddsp", "unet")
 FORCED_CUTOFFS_HZ = (2000, 4000, 8000)
 BAND_LIMITS = (
     ("Butterworth 8, 4 kHz", "butter", 4000),

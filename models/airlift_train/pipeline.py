@@ -23,7 +23,9 @@ from .model import HARMONICS, SOURCES, STATE, DdspBwe
 SEED = 20261121
 VALIDATION_SHAPES = ["butter8", "ellip", "mp3"]
 VALIDATION_CUTOFFS_HZ = [4000, 8000, 12000]
-RATES_HZ = [44100, 48000]
+# Every rate the plugin runs at: the engine's FFT grows with the rate so the bin width stays,
+# and the model sees the same first 1025 bins (up to 22.05 or 24 kHz) at every rate.
+RATES_HZ = [44100, 48000, 88200, 96000, 176400, 192000]
 
 
 def log(message: str):

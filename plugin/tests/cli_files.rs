@@ -447,7 +447,7 @@ fn folders_render_with_relative_paths_skip_existing_and_list_bad_files() {
     assert_eq!(rendered.len(), 4);
     assert!(rendered
         .iter()
-        .all(|o| o["cutoff_hz"] == 8000.0 && o["model"] == "sbr"));
+        .all(|o| o["cutoff_hz"] == 8000.0 && o["model"] == "unet"));
     let failed: Vec<&Value> = objects.iter().filter(|o| o["status"] == "failed").collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0]["input"]

@@ -71,7 +71,7 @@ fn fixture() -> Fixture {
             params: Arc::new(AirliftParams::default()),
             status,
             status_message: Arc::new(Mutex::new(
-                "the Spectral U-Net model is not available yet; SBR runs instead".into(),
+                "the Spectral U-Net model could not be loaded; SBR runs instead".into(),
             )),
             spectrum: Arc::new(Mutex::new(reader)),
         },

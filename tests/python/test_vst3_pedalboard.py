@@ -9,6 +9,7 @@ CLI first and passes their paths in AIRLIFT_VST3 and AIRLIFT_CLI.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,19 +59,30 @@ def plugin_render(plugin, audio, rate, buffer_size=1024):
     return plugin.process(audio, rate, buffer_size=buffer_size, reset=True)
 
 
+def use_model(plugin, choice, rate):
+    """Sets the Model parameter to `choice` and restarts the plugin so that it takes effect:
+    a model change changes the latency, so it waits for the host's restart, which pedalboard
+    does when the sample rate changes."""
+    plugin.model = choice
+    other_rate = 48_000 if rate != 48_000 else 44_100
+    plugin.process(np.zeros((2, 4800), dtype=np.float32), other_rate)
+
+
 def test_reports_its_latency_and_parameters():
     plugin = load_plugin()
     assert set(plugin.parameters) == {
         "cutoff_hz", "auto_cutoff", "model", "mix", "output_gain_db", "execution_provider",
     }
-    assert plugin.reported_latency_samples == 2048
+    # The default model, the Spectral U-Net: one window, its look-ahead hop, two hops of slack.
+    assert plugin.model == "Spectral U-Net"
+    assert plugin.reported_latency_samples == 2048 + 3 * 512
 
 
 @pytest.mark.parametrize("buffer_size", [1024, 333])
 def test_offline_render_matches_the_cli_with_auto_cutoff(demo, tmp_path, buffer_size):
     audio, rate = demo
     plugin = load_plugin()
-    plugin.model = "SBR"
+    use_model(plugin, "SBR", rate)
     output = plugin_render(plugin, audio, rate, buffer_size)
     expected = cli_render(audio, rate, tmp_path, "--auto", "--model", "sbr")
     assert output.shape == audio.shape == expected.shape
@@ -83,7 +95,7 @@ def test_mono_render_matches_the_cli(demo, tmp_path):
     audio, rate = demo
     mono = np.ascontiguousarray(audio[:1])
     plugin = load_plugin()
-    plugin.model = "SBR"
+    use_model(plugin, "SBR", rate)
     plugin.auto_cutoff = False
     plugin.cutoff_hz = 9000
     output = plugin_render(plugin, mono, rate)
@@ -99,7 +111,7 @@ def test_parameters_set_by_name_match_the_cli(demo, tmp_path):
     plugin.cutoff_hz = 8000
     plugin.mix = 50
     plugin.output_gain_db = -3.0
-    plugin.model = "SBR"
+    use_model(plugin, "SBR", rate)
     cutoff_hz = plugin.cutoff_hz
     assert abs(cutoff_hz - 8000) < 30
     assert plugin.mix == 50
@@ -178,10 +190,25 @@ REACTIVATE = (
 )
 
 
-def test_a_model_that_is_not_available_runs_sbr_and_the_log_says_why():
-    log = run_in_host("plugin.model = 'Spectral U-Net'\n" + REACTIVATE)
-    assert "the Spectral U-Net model is not available yet" in log
+def test_a_broken_model_file_runs_sbr_and_the_log_says_why(tmp_path):
+    broken = tmp_path / "broken-models"
+    broken.mkdir()
+    shutil.copy(FIXTURES / "tenfold_magnitude.json", broken / "tenfold_magnitude.json")
+    (broken / "tenfold_magnitude.onnx").write_bytes(b"this is not a model")
+    log = run_in_host("plugin.model = 'Spectral U-Net'\n" + REACTIVATE,
+                      AIRLIFT_MODEL_DIR=str(broken))
+    assert "ONNX Runtime:" in log
     assert "SBR runs instead" in log
+
+
+def test_the_embedded_unet_model_renders_like_the_cli(demo, tmp_path, monkeypatch):
+    """The Spectral U-Net compiled into the plugin, with no user models: the default model."""
+    audio, rate = demo
+    empty = tmp_path / "no-user-models"
+    empty.mkdir()
+    monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(empty))
+    assert load_plugin().model == "Spectral U-Net"
+    assert_model_renders_like_the_cli(audio, rate, tmp_path, empty, "Spectral U-Net", "unet")
 
 
 def test_an_unsupported_sample_rate_passes_audio_and_the_log_says_why():
@@ -202,13 +229,9 @@ def assert_model_renders_like_the_cli(audio, rate, tmp_path, model_dir, choice, 
     the model `choice` (found via `model_dir`) equals the CLI's `--model cli_name`, keeps the
     reported latency of a model with one look-ahead frame, and differs from SBR."""
     plugin = load_plugin()
-    plugin.model = choice
+    use_model(plugin, choice, rate)
     plugin.auto_cutoff = False
     plugin.cutoff_hz = 8000
-    # A model change takes effect when the host restarts the plugin; pedalboard does when the
-    # sample rate changes.
-    other_rate = 48_000 if rate != 48_000 else 44_100
-    plugin.process(np.zeros((2, 4800), dtype=np.float32), other_rate)
     output = plugin_render(plugin, audio, rate)
     assert plugin.reported_latency_samples == 2048 + 3 * 512
     expected = cli_render(

@@ -1,5 +1,5 @@
 //! The shipped models in the tests: ONNX Runtime as `cargo xtask test` places it, and engines
-//! that run the embedded DDSP model.
+//! that run the embedded models.
 
 use std::sync::OnceLock;
 
@@ -37,24 +37,36 @@ pub fn ddsp_engine(
     settings: EngineSettings,
     mode: ProcessingMode,
 ) -> Engine {
+    shipped_engine(ModelKind::Ddsp, rate, channels, settings, mode)
+}
+
+/// An engine running the embedded model of `kind` on `channels` channels at `rate` (the
+/// settings' model is replaced by `kind`).
+pub fn shipped_engine(
+    kind: ModelKind,
+    rate: u32,
+    channels: usize,
+    settings: EngineSettings,
+    mode: ProcessingMode,
+) -> Engine {
     setup_runtime();
     let layout = StftLayout::for_sample_rate(rate as f32);
     let link = start_model(
-        ModelKind::Ddsp,
+        kind,
         layout,
         channels,
         SessionSettings::default(),
         WorkerOptions::default(),
     )
-    .expect("the embedded DDSP model starts");
+    .unwrap_or_else(|e| panic!("the embedded {kind:?} model starts: {e}"));
     Engine::with_worker(
         rate as f32,
         channels,
         EngineSettings {
-            model: ModelKind::Ddsp,
+            model: kind,
             ..settings
         },
-        Some((ModelKind::Ddsp, link)),
+        Some((kind, link)),
         mode,
     )
     .unwrap()

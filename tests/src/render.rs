@@ -2,6 +2,8 @@
 
 use airlift::engine::{Engine, EngineSettings};
 
+use crate::filters::band_energy;
+
 /// Block sizes that change from call to call, including 1 and the 8192 maximum.
 pub const VARYING_BLOCKS: [usize; 9] = [1, 7, 64, 333, 8192, 2, 512, 4095, 100];
 
@@ -35,4 +37,42 @@ pub fn render(
     let mut engine = Engine::new(sample_rate_hz as f32, input.len(), settings).unwrap();
     let output = stream(&mut engine, input, block_sizes);
     (output, engine)
+}
+
+/// What a generator did to a band-limited signal, in dB: how far the output's band below the
+/// ramp (up to `ramp_start_hz`) lies from the delayed input's, and the energy of the output
+/// between `cutoff_hz` and 20 kHz against the full-band `original`'s. `output` is already
+/// aligned with `delayed` (the latency removed).
+pub fn low_and_generated_band_db(
+    output: &[f32],
+    delayed: &[f32],
+    original: &[f32],
+    rate: u32,
+    ramp_start_hz: f32,
+    cutoff_hz: f32,
+) -> (f64, f64) {
+    let difference: Vec<f32> = output.iter().zip(delayed).map(|(y, x)| y - x).collect();
+    let low_db = 10.0
+        * (band_energy(&difference, rate, 0.0, ramp_start_hz)
+            / band_energy(delayed, rate, 0.0, ramp_start_hz))
+        .log10();
+    let generated_db = 10.0
+        * (band_energy(output, rate, cutoff_hz, 20_000.0)
+            / band_energy(&original[..output.len()], rate, cutoff_hz, 20_000.0))
+        .log10();
+    (low_db, generated_db)
+}
+
+/// Streams stereo `input` through `engine` in blocks of 333 samples, each `process` call
+/// inside `assert_no_alloc` (the test binary must install `AllocDisabler` as its global
+/// allocator), and returns the output.
+pub fn process_without_allocating(engine: &mut Engine, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let mut output = input.to_vec();
+    for start in (0..input[0].len()).step_by(333) {
+        let end = (start + 333).min(input[0].len());
+        let (left, right) = output.split_at_mut(1);
+        let mut block = [&mut left[0][start..end], &mut right[0][start..end]];
+        nice_assert_no_alloc::assert_no_alloc(|| engine.process(&mut block));
+    }
+    output
 }

@@ -153,17 +153,27 @@ fn latency_is_reported_exactly_and_output_matches_the_engine() {
     for rate in [44_100u32, 96_000] {
         let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
         let ids = Ids::of(&mut host);
-        // Manual 7 kHz cutoff, dry, set before activation so the engine starts there.
+        // Manual 7 kHz cutoff, dry, SBR (one window of latency; the default model's is
+        // checked below), set before activation so the engine starts there.
         host.flush_params(&[
             (ids.auto_cutoff, 0.0),
             (ids.cutoff, cutoff_value(7000.0)),
             (ids.mix, 0.0),
+            (ids.model, model_value(ModelKind::Sbr)),
         ])
         .unwrap();
         host.activate(rate as f64, 1, 4096).unwrap();
         let latency = host.latency_samples().unwrap() as usize;
         let expected_latency = if rate == 44_100 { 2048 } else { 4096 };
         assert_eq!(latency, expected_latency);
+        // The default model, the Spectral U-Net (ONNX Runtime lies beside the bundle), adds
+        // its look-ahead hop and two hops of slack.
+        let mut default_host = ClapPluginHost::load(&bundle_path()).unwrap();
+        default_host.activate(rate as f64, 1, 4096).unwrap();
+        assert_eq!(
+            default_host.latency_samples().unwrap() as usize,
+            expected_latency * 7 / 4
+        );
 
         // An impulse comes out exactly `latency` samples later, and nothing else.
         let mut impulse = vec![vec![0.0f32; 3 * latency + 1000]; 2];

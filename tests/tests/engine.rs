@@ -298,7 +298,7 @@ fn neural_models_fall_back_to_sbr_and_say_so() {
         assert!(output == sbr_output);
         let status = engine.status();
         assert_eq!(status.active_model, ModelKind::Sbr);
-        assert!(status.fallback_reason().unwrap().contains("not available"));
+        assert!(status.fallback_reason().unwrap().contains("not running"));
     }
     let (_, engine) = render(48_000, &[vec![0.0; 100]], manual(6000.0), &[100]);
     assert_eq!(engine.status().fallback_reason(), None);

@@ -54,15 +54,19 @@ fn main() -> Result<()> {
         "bench" => bench(&root),
         "corpus" => corpus(&root, &args.collect::<Vec<_>>()),
         "quality" => quality(&root, &args.collect::<Vec<_>>()),
+        "spectrograms" => spectrograms(&root),
         "train" => {
             let args: Vec<String> = args.collect();
             match args.split_first() {
                 Some((model, extra)) if model == "ddsp" => train_ddsp(&root, extra),
-                _ => bail!("usage: cargo xtask train ddsp [pipeline options, e.g. --steps N]"),
+                Some((model, extra)) if model == "unet" => train_unet(&root, extra),
+                _ => bail!(
+                    "usage: cargo xtask train <ddsp | unet> [pipeline options, e.g. --steps N]"
+                ),
             }
         }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | corpus | quality [--before BIN] | train ddsp | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | corpus | quality [--before BIN] | train <ddsp | unet> | spectrograms | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -181,6 +185,7 @@ fn install(root: &Path) -> Result<()> {
     let out_dir = root.join("target/demo");
     std::fs::create_dir_all(&out_dir)?;
     let restored = out_dir.join("mp3_64k_airlift.wav");
+    let restored_ddsp = out_dir.join("mp3_64k_airlift_ddsp.wav");
     let restored_sbr = out_dir.join("mp3_64k_airlift_sbr.wav");
 
     println!(
@@ -195,10 +200,11 @@ fn install(root: &Path) -> Result<()> {
         .strip_prefix("band limit: ")
         .and_then(|rest| rest.strip_suffix(" Hz"))
         .and_then(|hz| hz.parse().ok());
+    run(Command::new(&cli).arg("render").arg(&input).arg(&restored))?;
     run(Command::new(&cli)
         .arg("render")
         .arg(&input)
-        .arg(&restored)
+        .arg(&restored_ddsp)
         .args(["--model", "ddsp"]))?;
     run(Command::new(&cli)
         .arg("render")
@@ -211,7 +217,8 @@ fn install(root: &Path) -> Result<()> {
     for (label, estimate) in [
         ("band-limited input", &input),
         ("Airlift (SBR)", &restored_sbr),
-        ("Airlift (DDSP)", &restored),
+        ("Airlift (DDSP)", &restored_ddsp),
+        ("Airlift (Spectral U-Net, the default)", &restored),
     ] {
         println!("\n{label} against the full-band original:");
         print!(
@@ -226,8 +233,9 @@ fn install(root: &Path) -> Result<()> {
         );
     }
     println!(
-        "\nrestored clip: {} (DDSP; SBR: {})",
+        "\nrestored clip: {} (Spectral U-Net; DDSP: {}; SBR: {})",
         restored.display(),
+        restored_ddsp.display(),
         restored_sbr.display()
     );
     Ok(())
@@ -265,9 +273,15 @@ fn bench(root: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
     let cli = root.join("target/release/airlift");
-    // The fixture stands in for the neural models until they ship: it measures the path.
-    let models = std::env::var_os("AIRLIFT_MODEL_DIR")
-        .unwrap_or_else(|| root.join("models/fixtures").into());
+    // The shipped models, embedded in the CLI: an empty user model folder, unless one is set.
+    let models = match std::env::var_os("AIRLIFT_MODEL_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let empty = root.join("target/bench-no-user-models");
+            std::fs::create_dir_all(&empty)?;
+            empty
+        }
+    };
     // The engine part on one core: the engine is single-threaded, and pinning keeps the
     // figure honest.
     let mut command = if Command::new("taskset").arg("-V").output().is_ok() {
@@ -288,15 +302,47 @@ fn bench(root: &Path) -> Result<()> {
 /// measures the new model against SBR), then `python -m airlift_train.pipeline`. Extra
 /// arguments go to the pipeline.
 fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
+    let work = root.join("target/ddsp");
+    train_model(
+        root,
+        "airlift_train.pipeline",
+        &[&"--work", &work],
+        extra,
+        "ddsp",
+    )
+}
+
+/// The Spectral U-Net training pipeline, end to end: the recorded-music corpus (built first
+/// when it is missing), Debian's codecs, the venv, the release CLI (which measures the new
+/// model against SBR and DDSP), then `python -m airlift_train.unet_pipeline`. Extra arguments
+/// go to the pipeline.
+fn train_unet(root: &Path, extra: &[String]) -> Result<()> {
+    if !root.join("target/corpus/manifest.json").is_file() {
+        corpus(root, &[])?;
+    }
+    let (work, corpus) = (root.join("target/unet"), root.join("target/corpus"));
+    let args: [&dyn AsRef<std::ffi::OsStr>; 4] = [&"--work", &work, &"--corpus", &corpus];
+    train_model(root, "airlift_train.unet_pipeline", &args, extra, "unet")
+}
+
+/// Installs what training needs, builds the release CLI and runs the pipeline `module` with
+/// `--out models --cli <the CLI>`, `args` and the user's `extra` arguments; `name` is the
+/// model's file name in `models/`.
+fn train_model(
+    root: &Path,
+    module: &str,
+    args: &[&dyn AsRef<std::ffi::OsStr>],
+    extra: &[String],
+    name: &str,
+) -> Result<()> {
     system::ensure(system::TRAINING_PACKAGES)?;
     let venv = python::ensure_venv(root, "train-venv", python::TRAIN_REQUIREMENTS)?;
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
     let status = Command::new(venv.join("bin/python"))
-        .args(["-m", "airlift_train.pipeline", "--out"])
+        .args(["-m", module, "--out"])
         .arg(root.join("models"))
-        .arg("--work")
-        .arg(root.join("target/ddsp"))
+        .args(args.iter().map(|a| a.as_ref()))
         .arg("--cli")
         .arg(root.join("target/release/airlift"))
         .args(extra)
@@ -304,10 +350,10 @@ fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
         .status()
         .context("could not start the training pipeline")?;
     if !status.success() {
-        bail!("training the DDSP model failed");
+        bail!("training the {name} model failed");
     }
     println!(
-        "models/ddsp.onnx and its manifest are written; rebuild the plugin to embed the new model"
+        "models/{name}.onnx and its manifest are written; rebuild the plugin to embed the new model"
     );
     Ok(())
 }
@@ -336,6 +382,24 @@ fn corpus(root: &Path, extra: &[String]) -> Result<()> {
 /// Measures the README's quality tables on the committed excerpts with the release CLI
 /// (`models/airlift_train/excerpt_eval.py`); `--before BIN` adds a column for another `airlift`
 /// binary, for before-and-after tables.
+/// Draws `assets/spectrograms.png`, the README's picture: a committed drum excerpt as it was,
+/// through lame at 64 kbps, and restored by SBR, DDSP and the Spectral U-Net with the release
+/// CLI (`models/airlift_train/spectrograms.py`). Run it again after every retraining.
+fn spectrograms(root: &Path) -> Result<()> {
+    system::ensure(&["lame"])?;
+    let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;
+    run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "release")?;
+    run(Command::new(venv.join("bin/python"))
+        .args(["-m", "airlift_train.spectrograms", "--cli"])
+        .arg(root.join("target/release/airlift"))
+        .arg("--excerpt")
+        .arg(root.join("tests/excerpts/drums_amen.flac"))
+        .arg("--out")
+        .arg(root.join("assets/spectrograms.png"))
+        .current_dir(root.join("models")))
+}
+
 fn quality(root: &Path, extra: &[String]) -> Result<()> {
     system::ensure(&["lame"])?;
     let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;

@@ -17,8 +17,14 @@ pub const TEST_REQUIREMENTS: &[&str] = &[
     "pillow==13.0.0",
 ];
 
-/// Python packages of the corpus builder and the quality measurement on the excerpts.
-pub const CORPUS_REQUIREMENTS: &[&str] = &["numpy==2.4.6", "scipy==1.17.1", "soundfile==0.14.0"];
+/// Python packages of the corpus builder, the quality measurement on the excerpts and the
+/// README's spectrograms.
+pub const CORPUS_REQUIREMENTS: &[&str] = &[
+    "numpy==2.4.6",
+    "scipy==1.17.1",
+    "soundfile==0.14.0",
+    "matplotlib==3.10.8",
+];
 
 /// Python packages of the training pipeline (`models/airlift_train`), pinned so a training run
 /// can be repeated. onnxruntime is the version the plugin ships, for the parity check.

@@ -30,9 +30,14 @@ pub const PACKAGES: &[&str] = &[
 ];
 
 /// Training data: fluidsynth and the General MIDI soundfont render the generated music; lame
-/// makes the MP3 band limits.
-pub const TRAINING_PACKAGES: &[&str] =
-    &["fluidsynth", "fluid-soundfont-gm", "lame", "python3-venv"];
+/// makes the MP3 band limits, and vorbis-tools the Vorbis ones.
+pub const TRAINING_PACKAGES: &[&str] = &[
+    "fluidsynth",
+    "fluid-soundfont-gm",
+    "lame",
+    "vorbis-tools",
+    "python3-venv",
+];
 
 /// The recorded-music corpus (`models/airlift_train/corpus.py` lists where each keeps its
 /// music), python3-venv for its script. Never a wesnoth, supertuxkart or hedgewars package:

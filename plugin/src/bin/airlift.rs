@@ -65,8 +65,8 @@ enum Command {
         /// Follow the detected band limit, as the plugin does by default.
         #[arg(long)]
         auto: bool,
-        /// Model: unet, ddsp or sbr.
-        #[arg(long, default_value = "sbr", value_parser = parse_model)]
+        /// Model: unet (the Spectral U-Net, as the plugin), ddsp or sbr.
+        #[arg(long, default_value = "unet", value_parser = parse_model)]
         model: ModelKind,
         /// Wet/dry mix from 0 (dry) to 1 (wet).
         #[arg(long, default_value_t = 1.0, value_parser = parse_mix)]
@@ -1162,7 +1162,7 @@ fn bench_model(kind: ModelKind, seconds: f64) -> Result<(), String> {
         if harmonic_noise {
             model.run_harmonic_noise(&input, &cutoff_bins, &state, 2, bins, &mut controls)
         } else {
-            model.run(&input, 2, bins, &mut output)
+            model.run(&input, &cutoff_bins, 2, bins, &mut output)
         }
         .map_err(|e| format!("{name}: session.run failed: {e}"))?;
         times.push(start.elapsed().as_secs_f64() * 1e6);

@@ -41,10 +41,8 @@ impl EngineStatus {
             return None;
         }
         Some(match self.requested_model {
-            ModelKind::SpectralUnet => {
-                "the Spectral U-Net model is not available yet; SBR runs instead"
-            }
-            ModelKind::Ddsp => "the DDSP model is not available yet; SBR runs instead",
+            ModelKind::SpectralUnet => "the Spectral U-Net model is not running; SBR runs instead",
+            ModelKind::Ddsp => "the DDSP model is not running; SBR runs instead",
             ModelKind::Sbr => "SBR is unavailable",
         })
     }

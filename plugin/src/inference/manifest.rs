@@ -77,7 +77,8 @@ pub struct ModelManifest {
     /// Future frames the model needs: each adds one hop of latency.
     pub lookahead_frames: usize,
     /// Where the phase of the generated bins comes from: `copy_up` (the band copied up, as
-    /// SBR places it) or `input` (the input's own high band).
+    /// SBR places it), `input` (the input's own high band) or `propagated` (a steady
+    /// sinusoid's advance at each bin's centre).
     #[serde(default = "default_phase")]
     pub phase: String,
     /// The synthesizer's layout: harmonic-noise models only.
@@ -166,6 +167,10 @@ pub const PHASE_COPY_UP: &str = "copy_up";
 /// Phase from the input's own high band.
 pub const PHASE_INPUT: &str = "input";
 
+/// Phase propagated from frame to frame as for a steady sinusoid at each bin's centre (a
+/// random start, then a quarter turn per bin and hop), whatever the input holds.
+pub const PHASE_PROPAGATED: &str = "propagated";
+
 fn mismatch(field: &str, expected: impl ToString, found: impl ToString) -> ManifestError {
     ManifestError {
         field: field.into(),
@@ -183,6 +188,12 @@ impl ModelManifest {
     /// The model choice this manifest serves.
     pub fn model_kind(&self) -> Option<ModelKind> {
         ModelKind::from_cli_name(&self.slot).filter(|kind| *kind != ModelKind::Sbr)
+    }
+
+    /// Whether the model is told the cutoff (`cutoff_bin`, in bins). A harmonic-noise model
+    /// always is; a spectral model may be.
+    pub fn takes_cutoff(&self) -> bool {
+        self.inputs.iter().any(|t| t.name == CUTOFF_BIN_INPUT)
     }
 
     /// Frames in the `log_mag` input.
@@ -203,8 +214,12 @@ impl ModelManifest {
                 &self.kind,
             ));
         }
-        if self.phase != PHASE_COPY_UP && self.phase != PHASE_INPUT {
-            return Err(mismatch("phase", "\"copy_up\" or \"input\"", &self.phase));
+        if ![PHASE_COPY_UP, PHASE_INPUT, PHASE_PROPAGATED].contains(&self.phase.as_str()) {
+            return Err(mismatch(
+                "phase",
+                "\"copy_up\", \"input\" or \"propagated\"",
+                &self.phase,
+            ));
         }
         let rate = layout.sample_rate_hz.round() as u32;
         if !self.sample_rates_hz.contains(&rate) {
@@ -225,7 +240,7 @@ impl ModelManifest {
         if (self.hop_fraction - hop_fraction).abs() > 1e-6 {
             return Err(mismatch("hop_fraction", hop_fraction, self.hop_fraction));
         }
-        let bins = layout.num_bins() as i64;
+        let bins = model_bins(layout) as i64;
         self.check_tensor(
             &self.inputs,
             "inputs",
@@ -244,12 +259,21 @@ impl ModelManifest {
             ));
         }
         if self.kind == KIND_SPECTRAL {
-            if let Some(extra) = self.inputs.iter().find(|t| t.name != LOG_MAG_INPUT) {
+            if let Some(extra) = self
+                .inputs
+                .iter()
+                .find(|t| t.name != LOG_MAG_INPUT && t.name != CUTOFF_BIN_INPUT)
+            {
                 return Err(mismatch(
                     "inputs",
-                    format!("only {LOG_MAG_INPUT} for a {KIND_SPECTRAL} model"),
+                    format!(
+                        "only {LOG_MAG_INPUT} and {CUTOFF_BIN_INPUT} for a {KIND_SPECTRAL} model"
+                    ),
                     &extra.name,
                 ));
+            }
+            if self.takes_cutoff() {
+                self.check_tensor(&self.inputs, "inputs", CUTOFF_BIN_INPUT, &[-1, 1])?;
             }
             return self.check_tensor(&self.outputs, "outputs", HIGH_LOG_MAG_OUTPUT, &[-1, bins]);
         }
@@ -298,6 +322,14 @@ impl ModelManifest {
             .ok_or_else(|| mismatch(side, format!("a tensor named {name}"), "none"))?;
         check_shape(&format!("{side}.{name}.shape"), &tensor.shape, engine)
     }
+}
+
+/// The bins a model sees at `layout`: all of them at 44.1 and 48 kHz, and the same ones (up
+/// to 22.05 or 24 kHz) at the higher rates, where the engine's FFT grows with the rate so the
+/// bin width stays the same. One model serves every rate, and nothing is generated above
+/// 24 kHz anyway.
+pub fn model_bins(layout: &StftLayout) -> usize {
+    layout.num_bins().min(BASE_FFT_SIZE / 2 + 1)
 }
 
 /// Checks a declared shape against the one the engine will use (`-1` there means any).

@@ -5,7 +5,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::manifest::{
-    ManifestError, ModelManifest, CUTOFF_BIN_INPUT, F0_OUTPUT, HARMONIC_MAGS_OUTPUT,
+    model_bins, ManifestError, ModelManifest, CUTOFF_BIN_INPUT, F0_OUTPUT, HARMONIC_MAGS_OUTPUT,
     HIGH_LOG_MAG_OUTPUT, KIND_HARMONIC_NOISE, LOG_FLOOR, LOG_MAG_INPUT, NOISE_LOG_MAGS_OUTPUT,
     STATE_INPUT, STATE_OUTPUT,
 };
@@ -145,7 +145,7 @@ impl LoadedModel {
             provider_note,
         };
         let frames = model.manifest.frames();
-        let bins = layout.num_bins();
+        let bins = model_bins(layout);
         let silence = vec![LOG_FLOOR.ln(); frames * bins];
         if model.manifest.kind == KIND_HARMONIC_NOISE {
             let mut controls = HarmonicNoiseControls::for_manifest(&model.manifest, 1);
@@ -154,7 +154,7 @@ impl LoadedModel {
             model.run_harmonic_noise(&silence, &cutoff_bin, &state, 1, bins, &mut controls)?;
         } else {
             let mut output = vec![0.0; bins];
-            model.run(&silence, 1, bins, &mut output)?;
+            model.run(&silence, &[bins as f32 / 2.0], 1, bins, &mut output)?;
         }
         Ok(model)
     }
@@ -194,21 +194,29 @@ impl LoadedModel {
         extract(&outputs, STATE_OUTPUT, &mut controls.state)
     }
 
-    /// Runs one batch: `log_mag` is `[batch, frames, bins]`, `high_log_mag` receives
+    /// Runs one step of a spectral model: `log_mag` is `[batch, frames, bins]`, `cutoff_bin`
+    /// `[batch]` (passed on only to a model that takes it), `high_log_mag` receives
     /// `[batch, bins]`. Allocates inside ONNX Runtime: worker thread only.
     pub fn run(
         &mut self,
         log_mag: &[f32],
+        cutoff_bin: &[f32],
         batch: usize,
         bins: usize,
         high_log_mag: &mut [f32],
     ) -> Result<(), ModelError> {
         let frames = self.manifest.frames();
         let input = TensorRef::from_array_view(([batch, frames, bins], log_mag)).map_err(onnx)?;
-        let outputs = self
-            .session
-            .run(ort::inputs![LOG_MAG_INPUT => input])
-            .map_err(onnx)?;
+        let outputs = if self.manifest.takes_cutoff() {
+            let cutoff = TensorRef::from_array_view(([batch, 1], cutoff_bin)).map_err(onnx)?;
+            self.session
+                .run(ort::inputs![LOG_MAG_INPUT => input, CUTOFF_BIN_INPUT => cutoff])
+                .map_err(onnx)?
+        } else {
+            self.session
+                .run(ort::inputs![LOG_MAG_INPUT => input])
+                .map_err(onnx)?
+        };
         let (shape, values) = outputs[HIGH_LOG_MAG_OUTPUT]
             .try_extract_tensor::<f32>()
             .map_err(onnx)?;

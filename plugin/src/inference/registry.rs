@@ -9,12 +9,18 @@ use crate::engine::ModelKind;
 /// Environment variable naming the user model folder.
 pub const MODEL_DIR_ENV: &str = "AIRLIFT_MODEL_DIR";
 
-/// Models compiled into the plugin: `(manifest JSON, ONNX bytes)`. The trained models join
-/// this list as they ship.
-const EMBEDDED: &[(&str, &[u8])] = &[(
-    include_str!("../../../models/ddsp.json"),
-    include_bytes!("../../../models/ddsp.onnx"),
-)];
+/// Models compiled into the plugin: `(manifest JSON, ONNX bytes)`, the Spectral U-Net and
+/// DDSP.
+const EMBEDDED: &[(&str, &[u8])] = &[
+    (
+        include_str!("../../../models/unet.json"),
+        include_bytes!("../../../models/unet.onnx"),
+    ),
+    (
+        include_str!("../../../models/ddsp.json"),
+        include_bytes!("../../../models/ddsp.onnx"),
+    ),
+];
 
 /// A model file and its manifest, not yet loaded into ONNX Runtime.
 pub struct ModelSource {

@@ -21,7 +21,7 @@ use crossbeam_utils::sync::{Parker, Unparker};
 use realfft::num_complex::Complex;
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::manifest::{KIND_HARMONIC_NOISE, LOG_FLOOR, PHASE_INPUT};
+use super::manifest::{model_bins, KIND_HARMONIC_NOISE, LOG_FLOOR, PHASE_INPUT, PHASE_PROPAGATED};
 use super::model::{HarmonicNoiseControls, LoadedModel};
 use crate::dsp::ddsp::{FrameControls, HarmonicNoiseSynth};
 use crate::dsp::fill::{write_fill_correction, FillWeights};
@@ -301,7 +301,8 @@ struct Worker {
     results: Producer<f32>,
     /// Test options.
     options: WorkerOptions,
-    /// Log-magnitudes of the last `frames` frames per channel, indexed by frame modulo `frames`.
+    /// Log-magnitudes of the model's bins of the last `frames` frames per channel, indexed by
+    /// frame modulo `frames`.
     log_mag_history: Vec<Vec<f32>>,
     /// Spectra of the last `lookahead + 1` frames per channel.
     spectrum_history: Vec<Vec<Complex<f32>>>,
@@ -311,10 +312,12 @@ struct Worker {
     weights_history: Vec<f32>,
     /// The frame index expected next; a gap resets the history.
     next_index: Option<u32>,
-    /// Model input `[channels, frames, bins]`.
+    /// Model input `[channels, frames, model_bins]`.
     input: Vec<f32>,
-    /// Model output `[channels, bins]`.
+    /// Model output `[channels, model_bins]`.
     output: Vec<f32>,
+    /// The bins the model sees ([`model_bins`]): the first ones of every spectrum.
+    model_bins: usize,
     /// The band layout of the frame being generated.
     band: BandLayout,
     /// The cutoff `band` was laid out for.
@@ -327,10 +330,13 @@ struct Worker {
     controls: HarmonicNoiseControls,
     /// Harmonic-noise models only: the recurrent state per channel, `[channels, state]`.
     state: Vec<f32>,
-    /// Harmonic-noise models only: the cutoff in bins per channel (the model's input).
+    /// The cutoff in bins per channel, for a model that is told it.
     cutoff_bins: Vec<f32>,
     /// Harmonic-noise models only: one synthesizer per channel.
     synths: Vec<HarmonicNoiseSynth>,
+    /// Spectral models with propagated phase: each channel's running phase per bin
+    /// (`[channels, bins]`, unit phasors).
+    propagated: Vec<Complex<f32>>,
     /// One channel's generated spectrum.
     generated: Vec<Complex<f32>>,
     /// One channel's correction, before it is copied into the record.
@@ -351,6 +357,7 @@ impl Worker {
         let frames = model.manifest.frames();
         let lookahead = model.manifest.lookahead_frames;
         let bins = records.bins;
+        let model_bins = model_bins(&layout);
         let channels = records.channels;
         let controls = HarmonicNoiseControls::for_manifest(&model.manifest, channels);
         let synths = model
@@ -371,15 +378,17 @@ impl Worker {
             cutoff_bins: vec![0.0; channels],
             controls,
             synths,
+            propagated: start_phases(channels * bins),
             generated: vec![Complex::new(0.0, 0.0); bins],
             correction: vec![Complex::new(0.0, 0.0); bins],
-            log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * bins]; channels],
+            log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * model_bins]; channels],
             spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
             cutoff_history: vec![None; lookahead + 1],
             weights_history: vec![0.0; (lookahead + 1) * 2 * bins],
             next_index: None,
-            input: vec![0.0; channels * frames * bins],
-            output: vec![0.0; channels * bins],
+            input: vec![0.0; channels * frames * model_bins],
+            output: vec![0.0; channels * model_bins],
+            model_bins,
             band: BandLayout::with_capacity(&layout),
             band_cutoff_hz: None,
             band_active: false,
@@ -440,6 +449,7 @@ impl Worker {
     /// generates the frame `lookahead` back, leaving its result record in `self.record`.
     fn take_frame(&mut self) -> Option<u32> {
         let bins = self.records.bins;
+        let model_bins = self.model_bins;
         let frames = self.model.manifest.frames();
         let lookahead = self.model.manifest.lookahead_frames;
         let index = self.record[0].to_bits();
@@ -454,6 +464,7 @@ impl Worker {
             }
             self.cutoff_history.fill(None);
             self.state.fill(0.0);
+            reset_phases(&mut self.propagated);
             for synth in &mut self.synths {
                 synth.reset();
             }
@@ -471,13 +482,14 @@ impl Worker {
                 &self.record[base..base + bins],
                 &self.record[base + bins..base + 2 * bins],
             );
-            let log_mag = &mut self.log_mag_history[c][slot * bins..(slot + 1) * bins];
+            let log_mag = &mut self.log_mag_history[c][slot * model_bins..(slot + 1) * model_bins];
             let spectrum =
                 &mut self.spectrum_history[c][spectrum_slot * bins..(spectrum_slot + 1) * bins];
             for k in 0..bins {
-                let bin = Complex::new(re[k], im[k]);
-                spectrum[k] = bin;
-                log_mag[k] = (bin.norm() + LOG_FLOOR).ln();
+                spectrum[k] = Complex::new(re[k], im[k]);
+            }
+            for (value, bin) in log_mag.iter_mut().zip(spectrum.iter()) {
+                *value = (bin.norm() + LOG_FLOOR).ln();
             }
         }
         if (index as usize) < lookahead {
@@ -504,19 +516,21 @@ impl Worker {
         target_slot: usize,
     ) -> Result<(), super::model::ModelError> {
         let bins = self.records.bins;
+        let model_bins = self.model_bins;
         let frames = self.model.manifest.frames();
         let channels = self.records.channels;
         for c in 0..channels {
             for j in 0..frames {
                 let age = (frames - 1 - j) as u32;
-                let destination =
-                    &mut self.input[(c * frames + j) * bins..(c * frames + j + 1) * bins];
+                let row = (c * frames + j) * model_bins;
+                let destination = &mut self.input[row..row + model_bins];
                 if age > newest {
                     destination.fill(LOG_FLOOR.ln());
                 } else {
                     let slot = (newest - age) as usize % frames;
-                    destination
-                        .copy_from_slice(&self.log_mag_history[c][slot * bins..(slot + 1) * bins]);
+                    destination.copy_from_slice(
+                        &self.log_mag_history[c][slot * model_bins..(slot + 1) * model_bins],
+                    );
                 }
             }
         }
@@ -532,19 +546,34 @@ impl Worker {
         if !self.synths.is_empty() {
             return self.generate_harmonic_noise(target_slot);
         }
-        self.model
-            .run(&self.input, channels, bins, &mut self.output)?;
+        self.cutoff_bins
+            .fill(self.band.cutoff_hz / self.layout.bin_hz());
+        self.model.run(
+            &self.input,
+            &self.cutoff_bins,
+            channels,
+            model_bins,
+            &mut self.output,
+        )?;
         let band = &self.band;
         let weights = FillWeights::from_flat(
             &self.weights_history[target_slot * 2 * bins..(target_slot + 1) * 2 * bins],
         );
         let own_phase = self.model.manifest.phase == PHASE_INPUT;
+        let propagate = self.model.manifest.phase == PHASE_PROPAGATED;
         for c in 0..channels {
             let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
-            let high = &self.output[c * bins..(c + 1) * bins];
+            let high = &self.output[c * model_bins..(c + 1) * model_bins];
+            let running = &mut self.propagated[c * bins..(c + 1) * bins];
+            if propagate {
+                advance_phases(running);
+            }
             self.generated.fill(Complex::new(0.0, 0.0));
-            for k in band.ramp_start_bin..band.end_bin {
-                let source = if own_phase {
+            // Above the model's bins (beyond 22.05 or 24 kHz) nothing is generated.
+            for k in band.ramp_start_bin..band.end_bin.min(model_bins) {
+                let source = if propagate {
+                    running[k]
+                } else if own_phase {
                     spectrum[k]
                 } else {
                     spectrum[band.source_bin[k]]
@@ -585,7 +614,7 @@ impl Worker {
             &self.cutoff_bins,
             &self.state,
             channels,
-            bins,
+            self.model_bins,
             &mut self.controls,
         )?;
         self.state.copy_from_slice(&self.controls.state);
@@ -629,6 +658,40 @@ impl Worker {
             write_record_channel(&mut self.record, c, bins, &self.correction);
         }
         Ok(())
+    }
+}
+
+/// `count` unit phasors at fixed pseudo-random angles: the start of propagated phase, the same
+/// on every run so that offline output is repeatable.
+fn start_phases(count: usize) -> Vec<Complex<f32>> {
+    let mut phases = vec![Complex::new(1.0, 0.0); count];
+    reset_phases(&mut phases);
+    phases
+}
+
+/// Sets `phases` back to their fixed start (no allocation).
+fn reset_phases(phases: &mut [Complex<f32>]) {
+    let mut seed: u32 = 0x9E37_79B9;
+    for phase in phases.iter_mut() {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let angle = seed as f32 / u32::MAX as f32 * std::f32::consts::TAU;
+        *phase = Complex::new(angle.cos(), angle.sin());
+    }
+}
+
+/// Advances every bin's phase by one hop of a steady sinusoid at the bin's centre: a quarter
+/// turn per bin index, as the hop is a quarter of the window.
+fn advance_phases(phases: &mut [Complex<f32>]) {
+    debug_assert_eq!(crate::dsp::stft::OVERLAP, 4);
+    for (k, phase) in phases.iter_mut().enumerate() {
+        *phase = match k % 4 {
+            0 => *phase,
+            1 => Complex::new(-phase.im, phase.re),
+            2 => -*phase,
+            _ => Complex::new(phase.im, -phase.re),
+        };
     }
 }
 

@@ -1,0 +1,175 @@
+"""Training examples from the recorded-music corpus (`cargo xtask corpus`): stretches of
+pieces, degraded as music reaches users, framed by the engine's STFT and pooled onto the
+Spectral U-Net's log-frequency bands.
+
+Every example is one stretch of one piece, both channels: an optional EQ tilt of the original
+(the reference), then either a filter at a drawn cutoff (`degrade.lowpass`) or a codec chain
+(`degrade.codec_chain`), then sometimes a low noise floor. The cutoff the model is told is the
+filter's (or, for a codec, where the degraded band falls 15 dB under the reference's), off by
+up to a tenth of an octave, as a detector would be. Everything a loss may not judge is masked:
+bands below the crossfade ramp, and bands above the reference's own band edge (an Ogg source
+has nothing above its low-pass, so nothing there is a reference).
+"""
+
+import json
+from dataclasses import dataclass
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+
+from . import degrade, unet
+
+FILTERS = ("butter4", "butter8", "butter12", "cheby1", "ellip", "brickwall", "mp3")
+# Shares of the degradations: filters at drawn cutoffs, and codec chains.
+CHAIN_SHARE = 0.4
+TILT_SHARE, TILT_DB_PER_OCTAVE = 0.5, 3.0
+NOISE_SHARE, NOISE_DB_BELOW_RMS = (0.25, (50.0, 80.0))
+CUTOFF_ERROR_OCTAVES = 0.1
+# A codec's cutoff: where the degraded band falls this far under the reference's.
+CHAIN_DROP_DB = 15.0
+# Stretches quieter than this (RMS, dBFS) teach nothing.
+QUIET_DBFS = -60.0
+STRETCH_SECONDS = 6.0
+RATE_SHARE_44K = 0.3
+
+
+@dataclass
+class Piece:
+    """One corpus piece at one rate."""
+    path: Path
+    rate: int
+    band_edge_hz: float
+    seconds: float
+    kind: str
+
+
+def pieces(corpus: Path, split: str) -> list[tuple[Piece, Piece]]:
+    """The corpus pieces of `split`, each at 48 and 44.1 kHz, in the manifest's order (the
+    decoded files, which the corpus builder cuts to its longest stretch)."""
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    found = []
+    for entry in manifest:
+        if entry["split"] != split or not entry.get("files"):
+            continue
+        found.append(tuple(
+            Piece(corpus / entry["files"][str(rate)], rate, float(entry["band_edge_hz"]),
+                  soundfile.info(corpus / entry["files"][str(rate)]).duration, entry["kind"])
+            for rate in (48000, 44100)))
+    return found
+
+
+@dataclass
+class Example:
+    """One degraded stretch, both channels, on the model's bands."""
+    input_bands: np.ndarray   # [channels, frames, BANDS] float16: band means of ln(|X| + 1e-9)
+    target_bands: np.ndarray  # [channels, frames, BANDS] float16: the same of the reference
+    cutoff_bin: float         # what the model is told
+    edge_bin: float           # the reference's own band edge, in bins
+    degradation: str
+
+
+def stft_log_mag(audio: np.ndarray) -> np.ndarray:
+    """[frames, BINS] ln(|X| + 1e-9) of one channel with the engine's STFT (periodic Hann,
+    unnormalized, no padding)."""
+    x = torch.from_numpy(audio.astype(np.float64))
+    window = torch.hann_window(unet.N_FFT, periodic=True, dtype=torch.float64)
+    spectrum = torch.stft(x, unet.N_FFT, unet.HOP, window=window, center=False,
+                          return_complex=True).T
+    return torch.log(spectrum.abs() + unet.LOG_FLOOR).float().numpy()
+
+
+POOL = unet.pooling_matrix()
+
+
+def bands_of(audio: np.ndarray) -> np.ndarray:
+    """[channels, frames, BANDS] float16 band log-magnitudes of `audio` [samples, channels]."""
+    return np.stack([stft_log_mag(audio[:, c]) @ POOL
+                     for c in range(audio.shape[1])]).astype(np.float16)
+
+
+def chain_cutoff_hz(original: np.ndarray, degraded: np.ndarray, rate: int,
+                    edge_hz: float) -> float:
+    """Where `degraded` falls `CHAIN_DROP_DB` under `original` for good: the lowest 1/24-octave
+    band from 1 kHz up above which every band to the reference's edge is that far down."""
+    def band_db(audio):
+        spectrum = np.abs(np.fft.rfft(audio.mean(axis=1) * np.hanning(len(audio)))) ** 2
+        return spectrum
+    ref, deg = band_db(original), band_db(degraded)
+    freqs = np.fft.rfftfreq(len(original), 1 / rate)
+    centres = 1000 * 2 ** (np.arange(0, 5 * 24) / 24)
+    centres = centres[centres < min(edge_hz, rate / 2) * 2 ** (-1 / 48)]
+    drops = []
+    for c in centres:
+        sel = (freqs >= c * 2 ** (-1 / 48)) & (freqs < c * 2 ** (1 / 48))
+        drops.append(10 * np.log10((deg[sel].sum() + 1e-20) / (ref[sel].sum() + 1e-20)))
+    drops = np.array(drops)
+    down = drops < -CHAIN_DROP_DB
+    for i in range(len(centres)):
+        if down[i:].all():
+            return float(centres[i] * 2 ** (-1 / 48))
+    return float(edge_hz)
+
+
+def make_example(job) -> Example | None:
+    """Reads and degrades one stretch (`job` = piece, start second, seed)."""
+    piece, start_s, seed = job
+    rng = np.random.default_rng(seed)
+    info = soundfile.info(piece.path)
+    start = int(start_s * piece.rate)
+    length = min(int(STRETCH_SECONDS * piece.rate), info.frames - start)
+    if length < unet.N_FFT * 4:
+        return None
+    audio, _ = soundfile.read(piece.path, start=start, frames=length, dtype="float32",
+                              always_2d=True)
+    if 20 * np.log10(np.sqrt(np.mean(audio**2)) + 1e-12) < QUIET_DBFS:
+        return None
+    if rng.random() < TILT_SHARE:
+        audio = degrade.eq_tilt(audio, piece.rate,
+                                rng.uniform(-TILT_DB_PER_OCTAVE, TILT_DB_PER_OCTAVE))
+        peak = np.max(np.abs(audio))
+        if peak > 0.99:
+            audio *= 0.99 / peak
+    edge_hz = min(piece.band_edge_hz, piece.rate / 2)
+    top_hz = edge_hz * 2 ** (-1 / 3)
+    if rng.random() < CHAIN_SHARE:
+        name = str(rng.choice(degrade.CHAINS))
+        limited = degrade.codec_chain(audio, piece.rate, name, rng)
+        cutoff_hz = chain_cutoff_hz(audio, limited, piece.rate, edge_hz)
+        if cutoff_hz > top_hz:
+            return None
+    else:
+        name = str(rng.choice(FILTERS))
+        cutoff_hz = min(degrade.random_cutoff_hz(rng), top_hz)
+        limited = np.stack([degrade.lowpass(audio[:, c], piece.rate, name, cutoff_hz, rng)
+                            for c in range(audio.shape[1])], axis=1)
+    if rng.random() < NOISE_SHARE:
+        limited = degrade.noise_floor(limited, rng.uniform(*NOISE_DB_BELOW_RMS), rng)
+    bin_hz = piece.rate / unet.N_FFT
+    told_hz = cutoff_hz * 2 ** rng.uniform(-CUTOFF_ERROR_OCTAVES, CUTOFF_ERROR_OCTAVES)
+    return Example(bands_of(limited), bands_of(audio), told_hz / bin_hz, edge_hz / bin_hz, name)
+
+
+def jobs(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: int):
+    """Stretches to cut: for each piece a few starts spread over it, at 48 kHz or 44.1 kHz."""
+    rng = np.random.default_rng(seed)
+    planned = []
+    for at_48k, at_44k in split_pieces:
+        piece = at_44k if rng.random() < RATE_SHARE_44K else at_48k
+        count = int(np.clip(round(piece.seconds / 60 * stretches_per_minute), 1, most_per_piece))
+        span = max(piece.seconds - STRETCH_SECONDS, 0.0)
+        for i in range(count):
+            start = span * (i + rng.uniform(0.1, 0.9)) / count
+            planned.append((piece, float(start), int(rng.integers(2**63))))
+    return planned
+
+
+def examples(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: int,
+             processes: int = 2) -> list[Example]:
+    """Builds the examples of a split in `processes` processes (the order is the jobs')."""
+    planned = jobs(split_pieces, stretches_per_minute, most_per_piece, seed)
+    with Pool(processes) as pool:
+        made = pool.map(make_example, planned, chunksize=4)
+    return [e for e in made if e is not None]

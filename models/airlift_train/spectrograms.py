@@ -1,0 +1,79 @@
+"""The README's picture: spectrograms of one committed test excerpt as it was, band-limited by
+lame at 64 kbps, and restored by SBR, DDSP and the Spectral U-Net with the `airlift` CLI (auto
+cutoff, as users run it). Run by `cargo xtask spectrograms` after every retraining.
+
+    python -m airlift_train.spectrograms --cli target/release/airlift \
+        --excerpt tests/excerpts/drums_amen.flac --out assets/spectrograms.png
+"""
+
+import argparse
+import subprocess
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import soundfile  # noqa: E402
+
+from . import degrade  # noqa: E402
+
+KBPS = 64
+SECONDS = 4.0
+MODELS = (("sbr", "SBR"), ("ddsp", "DDSP"), ("unet", "Spectral U-Net"))
+
+
+def spectrogram_db(audio: np.ndarray, rate: int):
+    """Power in dB (channels summed) of 2048-point Hann frames, hop 256, and their axes."""
+    mono = audio.mean(axis=1)
+    frames = np.lib.stride_tricks.sliding_window_view(mono, 2048)[::256]
+    power = np.abs(np.fft.rfft(frames * np.hanning(2048), axis=1)) ** 2
+    times = np.arange(len(frames)) * 256 / rate
+    freqs = np.fft.rfftfreq(2048, 1 / rate)
+    return 10 * np.log10(power.T + 1e-12), times, freqs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cli", type=Path, required=True)
+    parser.add_argument("--excerpt", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    audio, rate = soundfile.read(args.excerpt, dtype="float32", always_2d=True)
+    audio = audio[: int(SECONDS * rate)]
+    limited = degrade.codec_chain_at(audio, rate, "lame", KBPS)
+    rows = [("original", audio), (f"lame {KBPS} kbps", limited)]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "limited.wav"
+        soundfile.write(source, limited, rate, subtype="FLOAT")
+        detected = subprocess.run([str(args.cli), "detect", str(source)], check=True,
+                                  capture_output=True, text=True).stdout.strip()
+        for name, label in MODELS:
+            out = Path(tmp) / f"{name}.wav"
+            subprocess.run([str(args.cli), "render", str(source), str(out), "--model", name],
+                           check=True, capture_output=True)
+            rendered, _ = soundfile.read(out, dtype="float32", always_2d=True)
+            rows.append((f"{label} (auto cutoff)", rendered))
+    figure, axes = plt.subplots(len(rows), 1, figsize=(9, 2.1 * len(rows)), sharex=True,
+                                constrained_layout=True)
+    top = None
+    for axis, (label, signal) in zip(axes, rows):
+        db, times, freqs = spectrogram_db(signal, rate)
+        top = db.max() if top is None else top
+        image = axis.pcolormesh(times, freqs / 1000, db, vmin=top - 90, vmax=top,
+                                cmap="magma", shading="auto", rasterized=True)
+        axis.set_ylim(0, min(rate / 2, 22050) / 1000)
+        axis.set_ylabel("kHz")
+        axis.set_title(label, loc="left", fontsize=10)
+    axes[-1].set_xlabel("seconds")
+    figure.colorbar(image, ax=axes, label="dB", shrink=0.5)
+    figure.suptitle(f"{args.excerpt.name}: {detected}", fontsize=10)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(args.out, dpi=90)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

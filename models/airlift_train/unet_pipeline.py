@@ -1,0 +1,418 @@
+"""End to end for the Spectral U-Net: recorded music from the corpus, degradations, training,
+export, the PyTorch/ONNX Runtime parity check, the reference steps, and the validation table
+against SBR and DDSP measured with the `airlift` CLI. Run by `cargo xtask train unet`.
+
+    python -m airlift_train.unet_pipeline --out models --work target/unet \
+        --corpus target/corpus --cli target/release/airlift
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import soundfile
+import torch
+
+from . import data, degrade, music, unet, unet_train
+
+SEED = 20261122
+INPUTS = ["log_mag", "cutoff_bin"]
+OUTPUTS = ["high_log_mag"]
+SIZE_LIMIT_BYTES = 20 * 1024 * 1024
+# The validation table's conditions: filters at three cutoffs, and lame at three bit rates
+# (its own low-pass, joint stereo).
+VALIDATION_FILTERS = ("butter8", "ellip", "brickwall")
+VALIDATION_CUTOFFS_HZ = (4000, 8000, 12000)
+VALIDATION_KBPS = (48, 64, 96)
+VALIDATION_SECONDS = 10.0
+MODELS = ("sbr", "ddsp", "unet")
+
+
+def log(message: str):
+    print(f"[train unet] {message}", flush=True)
+
+
+def manifest(metrics: dict, training: str) -> dict:
+    """The manifest the plugin checks the model against (see models/README.md)."""
+    return {
+        "name": "unet",
+        "description": "Spectral U-Net: the high band's log-magnitude envelope inpainted from "
+                       "the low band on a log-frequency axis, trained on recorded music",
+        "slot": "unet",
+        "kind": "spectral",
+        "sample_rates_hz": [44100, 48000, 88200, 96000, 176400, 192000],
+        "fft_size_at_48k": unet.N_FFT,
+        "hop_fraction": unet.HOP / unet.N_FFT,
+        "context_frames": unet.CONTEXT,
+        "lookahead_frames": unet.LOOKAHEAD,
+        "phase": "copy_up",
+        "inputs": [
+            {"name": "log_mag", "shape": [-1, unet.FRAMES, unet.BINS],
+             "meaning": "ln(|X| + 1e-9) of the first 1025 bins (up to 24 kHz) of "
+                        f"{unet.CONTEXT} past frames, the frame to generate and "
+                        f"{unet.LOOKAHEAD} future one, oldest first"},
+            {"name": "cutoff_bin", "shape": [-1, 1], "meaning": "the cutoff in bins"},
+        ],
+        "outputs": [
+            {"name": "high_log_mag", "shape": [-1, unet.BINS],
+             "meaning": "ln of the generated magnitude of the frame to generate"},
+        ],
+        "training": training,
+        "metrics": metrics,
+    }
+
+
+def cached_examples(work: Path, corpus: Path, split: str, passes: int, per_minute: float,
+                    most: int, seed: int):
+    """The examples of a split, built once and kept in `work`."""
+    path = work / f"examples_{split}_{passes}x{per_minute:g}x{most}_{seed}.pt"
+    if path.is_file():
+        return torch.load(path, weights_only=False)
+    pieces = music.pieces(corpus, split)
+    made = []
+    for p in range(passes):
+        made += music.examples(pieces, per_minute, most, seed + 1000 * p)
+    work.mkdir(parents=True, exist_ok=True)
+    torch.save(made, path)
+    return made
+
+
+def synthesized_examples(work: Path, count: int, passes: int, per_minute: float, seed: int):
+    """Examples from `count` generated General MIDI pieces of 24 s (fluidsynth, the DDSP
+    pipeline's music and seeds): bright synthesized timbres that recorded music rarely has,
+    full band to 24 kHz. Built once and kept in `work`."""
+    path = work / f"examples_synth_{count}_{passes}x{per_minute:g}_{seed}.pt"
+    if path.is_file():
+        return torch.load(path, weights_only=False)
+    data.check_tools()
+    audio_dir = work / "synth"
+    data.render_split(audio_dir, "train", data.TRAIN_SEED_BASE, count, 24.0)
+    pieces = []
+    for i in range(count):
+        piece = music.Piece(audio_dir / f"train_{i:03d}.flac", data.SAMPLE_RATE_HZ,
+                            data.SAMPLE_RATE_HZ / 2, 24.0, "synthesized (General MIDI)")
+        pieces.append((piece, piece))
+    made = []
+    for p in range(passes):
+        made += music.examples(pieces, per_minute, 10, seed + 1000 * p)
+    torch.save(made, path)
+    return made
+
+
+def export(model: unet.SpectralUnet, path: Path):
+    """Writes the streaming step as one ONNX graph (batch = channels)."""
+    model.eval()
+    example = (torch.full((2, unet.FRAMES, unet.BINS), -6.0), torch.full((2, 1), 300.0))
+    batch = {0: "batch"}
+    torch.onnx.export(model, example, str(path), input_names=INPUTS, output_names=OUTPUTS,
+                      opset_version=17, dynamic_axes={n: batch for n in INPUTS + OUTPUTS},
+                      dynamo=False)
+
+
+def reference_steps(model: unet.SpectralUnet, audio: np.ndarray, rate: int, cutoff_hz: float,
+                    steps: int, start: int):
+    """`steps` streaming steps of a band-limited stereo stretch through PyTorch."""
+    log_mag = torch.from_numpy(np.stack([music.stft_log_mag(audio[:, c]) for c in range(2)]))
+    cutoff = torch.full((2, 1), cutoff_hz / (rate / unet.N_FFT))
+    made = []
+    for t in range(start, start + steps):
+        window = log_mag[:, t:t + unet.FRAMES]
+        with torch.no_grad():
+            out = model(window, cutoff)
+        made.append({"inputs": [window, cutoff], "outputs": [out]})
+    return made
+
+
+def check_onnx(path: Path, steps, tolerance: float = 1e-4) -> float:
+    """Largest difference between ONNX Runtime and PyTorch over the steps, relative to the
+    value's magnitude or 1, whichever is larger."""
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(path), options)
+    worst = 0.0
+    for step in steps:
+        got = session.run(OUTPUTS, {n: v.numpy() for n, v in zip(INPUTS, step["inputs"])})
+        for name, ours, theirs in zip(OUTPUTS, got, step["outputs"]):
+            theirs = theirs.numpy()
+            diff = float(np.max(np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1.0)))
+            worst = max(worst, diff)
+            if diff > tolerance:
+                raise SystemExit(f"ONNX Runtime differs from PyTorch in {name}: {diff:.2e}")
+    return worst
+
+
+def write_reference(steps, path: Path):
+    """The steps' inputs and outputs, for the Rust ONNX Runtime parity test."""
+    def flat(t):
+        return [round(float(v), 6) for v in t.numpy().ravel()]
+    path.write_text(json.dumps({
+        "description": "Streaming steps of models/unet.onnx on a band-limited validation "
+                       "stretch, two channels; written by models/airlift_train/unet_pipeline.py",
+        "steps": [{"inputs": {n: flat(v) for n, v in zip(INPUTS, s["inputs"])},
+                   "outputs": {n: flat(v) for n, v in zip(OUTPUTS, s["outputs"])}}
+                  for s in steps],
+    }))
+
+
+def cli_lsd_hf(cli: Path, reference: Path, estimate: Path, cutoff_hz: float,
+               edge_hz: float) -> tuple[float, float]:
+    """LSD-HF and the low band's deviation (dB) by `airlift eval`."""
+    out = subprocess.run([str(cli), "eval", str(reference), str(estimate), "--cutoff",
+                          f"{cutoff_hz:.0f}", "--band-edge", f"{edge_hz:.0f}", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    result = json.loads(out)
+    return float(result["lsd_hf"]), float(result.get("low_band_error_db") or -200.0)
+
+
+def validation_stretches(corpus: Path, count: int, split: str = "validation"):
+    """`count` pieces of `split` spread over its kinds (at 48 kHz), each as its stretch of
+    median loudness of VALIDATION_SECONDS."""
+    pieces = [p[0] for p in music.pieces(corpus, split) if p[0].seconds >= VALIDATION_SECONDS]
+    kinds = sorted({p.kind for p in pieces})
+    chosen, i = [], 0
+    while len(chosen) < min(count, len(pieces)):
+        kind = kinds[i % len(kinds)]
+        left = [p for p in pieces if p.kind == kind and p not in chosen]
+        if left:
+            chosen.append(left[len(left) // 2])
+        i += 1
+    stretches = []
+    for piece in chosen:
+        audio, rate = soundfile.read(piece.path, dtype="float32", always_2d=True)
+        length = int(VALIDATION_SECONDS * rate)
+        loudness = [float(np.mean(audio[s:s + length] ** 2))
+                    for s in range(0, len(audio) - length + 1, rate)]
+        start = int(np.argsort(loudness)[len(loudness) // 2]) * rate
+        stretches.append((piece, audio[start:start + length]))
+    return stretches
+
+
+def band_limited(audio: np.ndarray, rate: int, edge_hz: float, shape: str, value: int,
+                 rng: np.random.Generator):
+    """`audio` through `shape` (a filter at `value` Hz, or lame at `value` kbps with its own
+    low-pass) and the cutoff to tell the engine; `None` when the cutoff lies within a sixth of
+    an octave of the piece's own edge (nothing to restore)."""
+    if shape == "mp3":
+        limited = degrade.codec_chain_at(audio, rate, "lame", value)
+        cutoff_hz = music.chain_cutoff_hz(audio, limited, rate, edge_hz)
+    else:
+        cutoff_hz = float(value)
+        limited = np.stack([degrade.lowpass(audio[:, c], rate, shape, value, rng)
+                            for c in range(audio.shape[1])], axis=1)
+    if cutoff_hz >= edge_hz * 2 ** (-1 / 6):
+        return None
+    return limited, cutoff_hz
+
+
+# The level calibration: offsets tried (nepers), on training pieces, with these band limits.
+CALIBRATION_OFFSETS = (0.0, 0.2, 0.4, 0.6, 0.8)
+CALIBRATION_LIMITS = (("butter8", 4000), ("brickwall", 8000), ("butter8", 12000), ("mp3", 64))
+
+
+def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> float:
+    """Sets the model's level offset to the one of CALIBRATION_OFFSETS with the lowest mean
+    LSD-HF through the CLI on eight training pieces (never the validation split): the engine's
+    overlap-add of frames with borrowed phases does not measure at the envelope the model was
+    trained to give. Returns the offset."""
+    stretches = validation_stretches(corpus, 8, "train")
+    rng = np.random.default_rng(SEED + 7)
+    work.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for shape, value in CALIBRATION_LIMITS:
+        for i, (piece, audio) in enumerate(stretches):
+            rate, edge_hz = piece.rate, min(piece.band_edge_hz, piece.rate / 2)
+            original = work / f"original_{i}.wav"
+            soundfile.write(original, audio, rate, subtype="FLOAT")
+            case = band_limited(audio, rate, edge_hz, shape, value, rng)
+            if case is None:
+                continue
+            limited_audio, cutoff_hz = case
+            limited = work / f"{shape}_{value}_{i}.wav"
+            soundfile.write(limited, limited_audio, rate, subtype="FLOAT")
+            cases.append((original, limited, cutoff_hz, edge_hz))
+    scores = {}
+    for offset in CALIBRATION_OFFSETS:
+        model.level_offset.fill_(offset)
+        folder = work / f"offset_{offset}"
+        folder.mkdir(exist_ok=True)
+        export(model, folder / "unet.onnx")
+        (folder / "unet.json").write_text(json.dumps(manifest({}, "calibration")))
+        env = {**os.environ, "AIRLIFT_MODEL_DIR": str(folder)}
+        lsd = []
+        for original, limited, cutoff_hz, edge_hz in cases:
+            rendered = work / "rendered.wav"
+            subprocess.run([str(cli), "render", str(limited), str(rendered), "--cutoff",
+                            f"{cutoff_hz:.0f}", "--model", "unet"], env=env, check=True,
+                           capture_output=True)
+            lsd.append(cli_lsd_hf(cli, original, rendered, cutoff_hz, edge_hz)[0])
+        scores[offset] = float(np.mean(lsd))
+        log(f"calibration: level offset {offset:+.1f} nepers, mean LSD-HF {scores[offset]:.3f} "
+            f"({len(cases)} training cases)")
+    best = min(scores, key=scores.get)
+    model.level_offset.fill_(best)
+    return best
+
+
+def evaluate(cli: Path, model_dir: Path, stretches, work: Path) -> dict:
+    """LSD-HF of the band-limited input, SBR, DDSP and the U-Net per condition, rendered and
+    measured by the CLI exactly as users run it (the cutoff given, the reference's own edge
+    left out of the score)."""
+    env = {**os.environ, "AIRLIFT_MODEL_DIR": str(model_dir)}
+    rng = np.random.default_rng(SEED + 99)
+    conditions = [(f, c) for f in VALIDATION_FILTERS for c in VALIDATION_CUTOFFS_HZ]
+    conditions += [("mp3", k) for k in VALIDATION_KBPS]
+    work.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for shape, value in conditions:
+        scores = {name: [] for name in ("input",) + MODELS}
+        low_band = []
+        for i, (piece, audio) in enumerate(stretches):
+            rate = piece.rate
+            edge_hz = min(piece.band_edge_hz, rate / 2)
+            original = work / f"original_{i}.wav"
+            if not original.exists():
+                soundfile.write(original, audio, rate, subtype="FLOAT")
+            case = band_limited(audio, rate, edge_hz, shape, value, rng)
+            if case is None:
+                continue
+            limited_audio, cutoff_hz = case
+            limited = work / f"{shape}_{value}_{i}.wav"
+            soundfile.write(limited, limited_audio, rate, subtype="FLOAT")
+            scores["input"].append(cli_lsd_hf(cli, original, limited, cutoff_hz, edge_hz)[0])
+            for model in MODELS:
+                rendered = work / f"{shape}_{value}_{i}_{model}.wav"
+                done = subprocess.run([str(cli), "render", str(limited), str(rendered),
+                                       "--cutoff", f"{cutoff_hz:.0f}", "--model", model],
+                                      env=env, check=True, capture_output=True, text=True)
+                if "instead" in done.stderr:
+                    raise SystemExit(f"the CLI did not run {model}: {done.stderr.strip()}")
+                scores[model].append(cli_lsd_hf(cli, original, rendered, cutoff_hz, edge_hz)[0])
+                if model == "unet":
+                    # Below the cutoff the output must be the input itself.
+                    low_band.append(cli_lsd_hf(cli, limited, rendered, cutoff_hz, edge_hz)[1])
+        key = f"{shape}@{value}" + ("kbps" if shape == "mp3" else "")
+        entry = {k: round(float(np.mean(v)), 4) for k, v in scores.items()}
+        entry["pieces"] = len(scores["input"])
+        entry["unet_vs_sbr"] = round(entry["unet"] / entry["sbr"] - 1, 4)
+        entry["unet_low_band_error_db"] = round(float(np.max(low_band)), 1)
+        results[key] = entry
+        log(f"validation {key}: LSD-HF input {entry['input']:.3f}, SBR {entry['sbr']:.3f}, "
+            f"DDSP {entry['ddsp']:.3f}, U-Net {entry['unet']:.3f} "
+            f"({100 * entry['unet_vs_sbr']:+.1f} % vs SBR), low band "
+            f"{entry['unet_low_band_error_db']} dB ({entry['pieces']} pieces)")
+    means = {m: round(float(np.mean([r[m] for r in results.values()])), 4)
+             for m in ("input",) + MODELS}
+    means["unet_vs_sbr"] = round(means["unet"] / means["sbr"] - 1, 4)
+    results["mean"] = means
+    log(f"mean LSD-HF: SBR {means['sbr']:.3f}, DDSP {means['ddsp']:.3f}, "
+        f"U-Net {means['unet']:.3f} ({100 * means['unet_vs_sbr']:+.1f} % vs SBR)")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, required=True, help="where unet.onnx/.json go")
+    parser.add_argument("--work", type=Path, required=True, help="scratch and data cache")
+    parser.add_argument("--corpus", type=Path, required=True, help="`cargo xtask corpus`'s")
+    parser.add_argument("--cli", type=Path, required=True, help="the airlift CLI binary")
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--passes", type=int, default=3,
+                        help="degraded versions of every stretch")
+    parser.add_argument("--stretches-per-minute", type=float, default=10.0)
+    parser.add_argument("--validation-pieces", type=int, default=10)
+    parser.add_argument("--synth-pieces", type=int, default=0,
+                        help="generated General MIDI pieces added to the recorded music")
+    parser.add_argument("--reuse-checkpoint", action="store_true",
+                        help="skip training and export the weights of the last run")
+    parser.add_argument("--skip-evaluation", action="store_true")
+    args = parser.parse_args()
+    started = time.time()
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.manual_seed(SEED)
+    if not (args.corpus / "manifest.json").is_file():
+        raise SystemExit(f"no corpus in {args.corpus}: run `cargo xtask corpus` first")
+
+    log("cutting and degrading recorded music")
+    training = cached_examples(args.work, args.corpus, "train", args.passes,
+                               args.stretches_per_minute, 10, SEED)
+    if args.synth_pieces:
+        training = training + synthesized_examples(args.work, args.synth_pieces, args.passes,
+                                                   args.stretches_per_minute, SEED + 2)
+    validation = cached_examples(args.work, args.corpus, "validation", 1, 2.0, 2, SEED + 1)
+    counts = {}
+    for e in training:
+        counts[e.degradation] = counts.get(e.degradation, 0) + 1
+    log(f"{len(training)} training and {len(validation)} validation stretches "
+        f"({time.time() - started:.0f} s); degradations {counts}")
+
+    model = unet.SpectralUnet()
+    checkpoint = args.work / "unet.pt"
+    if args.reuse_checkpoint and checkpoint.is_file():
+        saved = torch.load(checkpoint)
+        saved["model"].setdefault("level_offset", torch.zeros(()))
+        model.load_state_dict(saved["model"])
+        history, train_seconds = saved["history"], saved["seconds"]
+        log(f"reusing the trained weights in {checkpoint}")
+    else:
+        history = unet_train.train(model, unet_train.Windows(training),
+                                   unet_train.Windows(validation), args.steps, SEED, log)
+        train_seconds = time.time() - started
+        torch.save({"model": model.state_dict(), "history": history,
+                    "seconds": train_seconds}, checkpoint)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    offset = calibrate(model, args.cli, args.corpus, args.work / "calibration")
+    log(f"level offset {offset:+.1f} nepers")
+    onnx_path = args.out / "unet.onnx"
+    export(model, onnx_path)
+    stretches = validation_stretches(args.corpus, args.validation_pieces)
+    piece, audio = stretches[0]
+    limited = np.stack([degrade.lowpass(audio[:, c], piece.rate, "butter8", 6000.0,
+                                        np.random.default_rng(SEED))
+                        for c in range(2)], axis=1)
+    steps = reference_steps(model, limited, piece.rate, 6000.0, 4, 200)
+    worst = check_onnx(onnx_path, steps)
+    log(f"ONNX Runtime matches PyTorch within {worst:.1e} (relative)")
+    write_reference(steps, args.out / "unet.reference.json")
+    size = onnx_path.stat().st_size
+    if size > SIZE_LIMIT_BYTES:
+        raise SystemExit(f"unet.onnx is {size} bytes, over the 20 MB budget")
+
+    training_note = (
+        f"`cargo xtask train unet`: {len(training)} stretches of up to "
+        f"{music.STRETCH_SECONDS:.0f} s of the corpus's training split (both channels, 48 and "
+        f"44.1 kHz){f' and of {args.synth_pieces} generated General MIDI pieces' if args.synth_pieces else ''}, "
+        f"each degraded {args.passes} times (filters 2-16 kHz, lame 32-320 kbps, "
+        f"Vorbis, a 22.05/32 kHz round trip; EQ tilt, noise floor), {args.steps} AdamW steps "
+        f"of {unet_train.BATCH} windows, seed {SEED}; {train_seconds / 60:.1f} min on "
+        f"{os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}; level "
+        f"offset {offset:+.1f} nepers (calibrated on training pieces)")
+    manifest_path = args.out / "unet.json"
+    manifest_path.write_text(json.dumps(manifest({}, training_note), indent=2) + "\n")
+    if args.skip_evaluation:
+        return
+    log("measuring on the validation split with the CLI")
+    results = evaluate(args.cli, args.out, stretches, args.work / "validation")
+    metrics = {
+        "validation": (f"{len(stretches)} validation pieces of the corpus (in neither "
+                       f"training nor the test excerpts), {VALIDATION_SECONDS:.0f} s each; "
+                       "LSD-HF by `airlift eval --cutoff --band-edge`, means over pieces; "
+                       "unet_low_band_error_db: the U-Net output's deviation from the "
+                       "band-limited input below the cutoff, the worst piece's"),
+        "lsd_hf": results,
+        "onnx_parity_relative": worst,
+        "size_bytes": size,
+    }
+    manifest_path.write_text(json.dumps(manifest(metrics, training_note), indent=2) + "\n")
+    log(f"done in {(time.time() - started) / 60:.1f} min: {onnx_path} ({size} bytes)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Training of the Spectral U-Net on band log-magnitudes: windows of FRAMES frames around the
+frame to generate, a log-spectral distance over the replaced bands below the reference's own
+edge, with the fill's rule (the output keeps the larger of the input and the generated band)."""
+
+import copy
+import math
+import time
+
+import numpy as np
+import torch
+
+from . import unet
+
+# Weight of the band-energy term: a log-spectral distance alone is best served by a band
+# quieter than the original (loud peaks are rare), which would sound dull.
+ENERGY_WEIGHT = 0.5
+BATCH = 128
+# The weights exported are an exponential moving average of the trained ones: they generalize
+# better than the last step's.
+AVERAGE_DECAY = 0.998
+LOG10_POWER_PER_NEPER = 2 / math.log(10)
+
+
+class Windows:
+    """Every (example, channel) of a split at least a window long, and random windows of it."""
+
+    def __init__(self, examples):
+        examples = [e for e in examples if e.input_bands.shape[1] >= unet.FRAMES]
+        self.inputs = [torch.from_numpy(c) for e in examples for c in e.input_bands]
+        self.targets = [torch.from_numpy(c) for e in examples for c in e.target_bands]
+        self.cutoffs = [e.cutoff_bin for e in examples for _ in e.input_bands]
+        self.edges = [e.edge_bin for e in examples for _ in e.input_bands]
+
+    def sample(self, rng: np.random.Generator, size: int):
+        """`size` random windows: inputs [size, FRAMES, BANDS], the target and the input of the
+        frame to generate [size, BANDS], cutoffs and edges [size, 1]."""
+        inputs, targets, current, cutoffs, edges = [], [], [], [], []
+        for _ in range(size):
+            i = int(rng.integers(len(self.inputs)))
+            start = int(rng.integers(0, self.inputs[i].shape[0] - unet.FRAMES + 1))
+            window = self.inputs[i][start:start + unet.FRAMES]
+            inputs.append(window)
+            current.append(window[unet.CONTEXT])
+            targets.append(self.targets[i][start + unet.CONTEXT])
+            cutoffs.append(self.cutoffs[i])
+            edges.append(self.edges[i])
+        return (torch.stack(inputs).float(), torch.stack(targets).float(),
+                torch.stack(current).float(), torch.tensor(cutoffs)[:, None].float(),
+                torch.tensor(edges)[:, None].float())
+
+
+BINS_PER_BAND = torch.from_numpy(unet.bins_per_band())
+CENTRES = torch.from_numpy(unet.band_centres().astype(np.float32))
+
+
+def loss_of(model: unet.SpectralUnet, batch) -> torch.Tensor:
+    """Mean over windows of the RMS log10-power error over the replaced bands (weighted by the
+    bins each stands for), plus the mean absolute log10 error of their energy."""
+    inputs, target, current, cutoff, edge = batch
+    generated, _ = model.bands_forward(inputs, cutoff)
+    output = 0.5 * torch.logaddexp(2 * current, 2 * generated)
+    region = ((CENTRES[None] >= cutoff * unet.RAMP_RATIO) & (CENTRES[None] < edge)).float()
+    weight = region * BINS_PER_BAND[None]
+    error = (LOG10_POWER_PER_NEPER * (output - target)) ** 2
+    per_window = (error * weight).sum(-1) / weight.sum(-1).clamp(min=1e-3)
+    energy_out = torch.logsumexp(2 * output + torch.log(weight + 1e-12), -1)
+    energy_target = torch.logsumexp(2 * target + torch.log(weight + 1e-12), -1)
+    energy_error = (energy_out - energy_target).abs() / math.log(10)
+    has_region = (region.sum(-1) > 0).float()
+    per_window = (torch.sqrt(per_window + 1e-8) + ENERGY_WEIGHT * energy_error) * has_region
+    return per_window.sum() / has_region.sum().clamp(min=1)
+
+
+def train(model: unet.SpectralUnet, training: Windows, validation: Windows, steps: int,
+          seed: int, log=print):
+    """AdamW with a short warm-up and a cosine decay; leaves the moving average of the weights
+    in `model` and returns the history of (step, training loss, validation loss of the
+    average)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    fixed_validation = validation.sample(np.random.default_rng(seed + 1), 1024)
+    average = copy.deepcopy(model)
+    history = []
+    started = time.time()
+    running = []
+    for step in range(1, steps + 1):
+        model.train()
+        loss = loss_of(model, training.sample(rng, BATCH))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        with torch.no_grad():
+            for mean, current in zip(average.parameters(), model.parameters()):
+                mean.mul_(AVERAGE_DECAY).add_(current, alpha=1 - AVERAGE_DECAY)
+        running.append(loss.item())
+        if step % 250 == 0 or step == steps:
+            average.eval()
+            with torch.no_grad():
+                val = loss_of(average, fixed_validation).item()
+            history.append((step, float(np.mean(running)), val))
+            running = []
+            log(f"step {step}/{steps}: train {history[-1][1]:.3f}  validation {val:.3f}  "
+                f"({time.time() - started:.0f} s)")
+    model.load_state_dict(average.state_dict())
+    return history
