@@ -44,17 +44,19 @@ def reference_steps(model: DdspBwe, clip, frames: int, start: int):
     return steps
 
 
-def check_onnx(path: Path, steps, tolerance: float = 1e-4) -> float:
+def check_onnx(path: Path, steps, tolerance: float = 1e-4, inputs=INPUTS,
+               outputs=OUTPUTS) -> float:
     """Largest difference between ONNX Runtime and PyTorch over the steps, relative to the
-    value's magnitude or 1, whichever is larger."""
+    value's magnitude or 1, whichever is larger; `inputs` and `outputs` name the tensors of
+    each step's lists (the DDSP model's by default)."""
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(path), options)
     worst = 0.0
     for step in steps:
-        feeds = {n: v.numpy() for n, v in zip(INPUTS, step["inputs"])}
-        got = session.run(OUTPUTS, feeds)
-        for name, ours, theirs in zip(OUTPUTS, got, step["outputs"]):
+        feeds = {n: v.numpy() for n, v in zip(inputs, step["inputs"])}
+        got = session.run(outputs, feeds)
+        for name, ours, theirs in zip(outputs, got, step["outputs"]):
             theirs = theirs.numpy()
             scale = np.maximum(np.abs(theirs), 1.0)
             diff = float(np.max(np.abs(ours - theirs) / scale))

@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import soundfile
 import torch
 
 from . import data, degrade, music, unet, unet_train
+from . import export as export_module
 
 SEED = 20261122
 INPUTS = ["log_mag", "cutoff_bin"]
@@ -128,24 +128,6 @@ def reference_steps(model: unet.SpectralUnet, audio: np.ndarray, rate: int, cuto
             out = model(window, cutoff)
         made.append({"inputs": [window, cutoff], "outputs": [out]})
     return made
-
-
-def check_onnx(path: Path, steps, tolerance: float = 1e-4) -> float:
-    """Largest difference between ONNX Runtime and PyTorch over the steps, relative to the
-    value's magnitude or 1, whichever is larger."""
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = onnxruntime.InferenceSession(str(path), options)
-    worst = 0.0
-    for step in steps:
-        got = session.run(OUTPUTS, {n: v.numpy() for n, v in zip(INPUTS, step["inputs"])})
-        for name, ours, theirs in zip(OUTPUTS, got, step["outputs"]):
-            theirs = theirs.numpy()
-            diff = float(np.max(np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1.0)))
-            worst = max(worst, diff)
-            if diff > tolerance:
-                raise SystemExit(f"ONNX Runtime differs from PyTorch in {name}: {diff:.2e}")
-    return worst
 
 
 def write_reference(steps, path: Path):
@@ -378,7 +360,7 @@ def main():
                                         np.random.default_rng(SEED))
                         for c in range(2)], axis=1)
     steps = reference_steps(model, limited, piece.rate, 6000.0, 4, 200)
-    worst = check_onnx(onnx_path, steps)
+    worst = export_module.check_onnx(onnx_path, steps, inputs=INPUTS, outputs=OUTPUTS)
     log(f"ONNX Runtime matches PyTorch within {worst:.1e} (relative)")
     write_reference(steps, args.out / "unet.reference.json")
     size = onnx_path.stat().st_size

@@ -686,13 +686,16 @@ fn deep_cliff_edge(
         highest_above = highest_above.max(levels[start + third]);
         let deep = raw_levels[start] - raw_levels[start + third] >= DEEP_DROP_DB
             && levels[start] - highest_above >= DEEP_RESIDUE_DB;
+        if !deep {
+            continue;
+        }
         // It must start at the music's level: a partial poking out of a filter's slope that
         // falls away is the foot of that slope, not a band limit.
         let octave_below = start.saturating_sub(3 * third).max(min_edge);
         let music_below = levels[octave_below..=start]
             .iter()
             .fold(f32::MIN, |a, &b| a.max(b));
-        if deep && music_below - levels[start] < CLIFF_FOOT_DB {
+        if music_below - levels[start] < CLIFF_FOOT_DB {
             lowest = Some(start);
         }
     }
