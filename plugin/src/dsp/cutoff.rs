@@ -17,7 +17,12 @@
 //!    top of content. The edge is the -3 dB point below the shoulder where the steep descent
 //!    starts. A cliff that is not sheer (still falling above its shoulder: a digital filter
 //!    steepening towards Nyquist) is followed further down its slope (`SLOPE_DESCENT_DB`).
-//! 4. **A slope** (gentle low-passes): only when the spectrum falls to the floor faster than
+//! 4. **A deep cliff or a deep slope** (elliptic low-passes): a fall of [`DEEP_DROP_DB`] within
+//!    a third of an octave, or of [`DEEP_SLOPE_DROP_DB`] within an octave, above which the
+//!    music stays far down (its stopband) but may lie above the floor all the way up. A deep
+//!    cliff is looked for before any other cliff; a deep slope only where the spectrum does
+//!    not approach the floor as a slope must (below).
+//! 5. **A slope** (gentle low-passes): only when the spectrum falls to the floor faster than
 //!    [`MIN_APPROACH_DB_PER_OCTAVE`]. The bright spectrum is fitted, by least squares, with the
 //!    music's own straight trend times a Butterworth low-pass of some order
 //!    ([`SLOPE_ORDERS`]) on the frequency axis of the bilinear transform (digital filters bend
@@ -124,6 +129,15 @@ pub const DEEP_DROP_DB: f32 = 40.0;
 /// with the music and can lie well above the floor near Nyquist; no natural roll-off falls
 /// that far that fast and stays down.
 pub const DEEP_RESIDUE_DB: f32 = 35.0;
+
+/// A deep slope: a fall of at least this many dB within an octave (a low-order elliptic
+/// filter, whose transition spans half an octave or more before its stopband)...
+pub const DEEP_SLOPE_DROP_DB: f32 = 50.0;
+
+/// ...above which nothing comes within this many dB of the level where the fall starts, all
+/// the way to the top of content. The bright spectrum of recorded music falls that far that
+/// fast only through a filter.
+pub const DEEP_SLOPE_RESIDUE_DB: f32 = 45.0;
 
 /// How far below the shoulder the edge lies: the -3 dB point.
 const EDGE_DROP_DB: f32 = 3.0;
@@ -658,7 +672,7 @@ fn find_edge(
     let approach = steps(0.5);
     let approach_db_per_octave = (levels[top.saturating_sub(approach)] - levels[top]) / 0.5;
     if approach_db_per_octave < MIN_APPROACH_DB_PER_OCTAVE {
-        return None;
+        return deep_slope_edge(grid, levels, templates, top, min_edge);
     }
     let from = min_edge.max(top.saturating_sub(steps(SLOPE_SEARCH_OCTAVES)));
     slope_corner(grid, levels, templates, from, top)
@@ -701,6 +715,43 @@ fn deep_cliff_edge(
     }
     let start = lowest?;
     cliff_edge(grid, levels, raw_levels, floor, start + third, min_edge).map(|(edge, _, _)| edge)
+}
+
+/// The corner of the lowest deep slope between `min_edge` and the top of content `top`: a fall
+/// of [`DEEP_SLOPE_DROP_DB`] within an octave with nothing above it, up to `top`, within
+/// [`DEEP_SLOPE_RESIDUE_DB`] of where it starts, starting less than [`CLIFF_FOOT_DB`] under the
+/// music of the octave below. An elliptic low-pass of low order falls like that and leaves the
+/// music far down but above the floor up to Nyquist, where neither a cliff nor a slope that
+/// approaches the floor shows. The corner is fitted as for any gentle edge, on the fall.
+fn deep_slope_edge(
+    grid: &[GridPoint],
+    levels: &[f32],
+    templates: &SlopeTemplates,
+    top: usize,
+    min_edge: usize,
+) -> Option<f32> {
+    let octave = (1.0 / GRID_OCTAVES).round() as usize;
+    let mut highest_above = levels[top];
+    let mut lowest = None;
+    // Downwards, keeping the highest level above each start; the last one found is the lowest.
+    for start in (min_edge..top.saturating_sub(octave)).rev() {
+        highest_above = highest_above.max(levels[start + octave]);
+        let deep = levels[start] - levels[start + octave] >= DEEP_SLOPE_DROP_DB
+            && levels[start] - highest_above >= DEEP_SLOPE_RESIDUE_DB;
+        if !deep {
+            continue;
+        }
+        let octave_below = start.saturating_sub(octave).max(min_edge);
+        let music_below = levels[octave_below..=start]
+            .iter()
+            .fold(f32::MIN, |a, &b| a.max(b));
+        if music_below - levels[start] < CLIFF_FOOT_DB {
+            lowest = Some(start);
+        }
+    }
+    let start = lowest?;
+    let from = min_edge.max(start.saturating_sub(octave / 2));
+    slope_corner(grid, levels, templates, from, start + octave)
 }
 
 /// The edge of a cliff near the top of content `top`: the -3 dB point below the shoulder where
@@ -1019,28 +1070,53 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_elliptic_stopband_above_the_floor_is_no_music() {
-        // An elliptic low-pass at 4 kHz, 50 dB down in its stopband, on music that falls
-        // 6 dB per octave: the stopband still carries the music far above the floor near
-        // Nyquist (whose own codec cut it at 16 kHz), with the filter's ripple in it. The top
-        // of content is then the codec's edge, and the elliptic cliff lies two octaves below
-        // it: the deep-cliff rule finds it (without it: 15.3 kHz).
-        let found = edge_of(48_000.0, |hz| {
+    /// The edge found on music that falls 6 dB per octave through an elliptic-like low-pass at
+    /// 4 kHz (48 kHz rate): a fall of `transition_db` over `transition_octaves`, then a stopband
+    /// `stopband_db` down with 8 dB of ripple (one lobe every `ripple_hz` times pi) that carries
+    /// the music far above the floor up to a codec's edge at 16 kHz.
+    fn elliptic_edge_hz(
+        transition_octaves: f32,
+        transition_db: f32,
+        stopband_db: f32,
+        ripple_hz: f32,
+    ) -> f32 {
+        edge_of(48_000.0, |hz| {
             let music_db = -6.0 * (hz / 1_000.0).log2();
-            let filter_db = if hz < 4_000.0 {
+            let octaves_above = (hz / 4_000.0).log2();
+            let filter_db = if octaves_above < 0.0 {
                 0.0
-            } else if hz < 4_800.0 {
-                -50.0 * (hz / 4_000.0).log2() / (4_800.0f32 / 4_000.0).log2()
+            } else if octaves_above < transition_octaves {
+                -transition_db * octaves_above / transition_octaves
             } else {
-                -50.0 - 8.0 * (hz / 300.0).sin().abs()
+                -stopband_db - 8.0 * (hz / ripple_hz).sin().abs()
             };
             let codec_db = if hz > 16_000.0 { -100.0 } else { 0.0 };
             music_db + filter_db + codec_db
         })
-        .unwrap();
+        .expect("a band limit")
+    }
+
+    #[test]
+    fn an_elliptic_stopband_above_the_floor_is_no_music() {
+        // 50 dB down within a quarter of an octave: the top of content is the codec's edge,
+        // and the elliptic cliff lies two octaves below it. The deep-cliff rule finds it
+        // (without it: 15.3 kHz).
+        let found = elliptic_edge_hz((4_800.0f32 / 4_000.0).log2(), 50.0, 50.0, 300.0);
         assert!(
             (found / 4_000.0).log2().abs() < 1.0 / 12.0,
+            "found {found:.0} Hz"
+        );
+    }
+
+    #[test]
+    fn a_wide_elliptic_transition_above_the_floor_is_no_music() {
+        // A low-order elliptic filter: 60 dB over the octave above its edge, no faster than
+        // 20 dB in a third of an octave, then its stopband 55 dB down. Neither a cliff nor a
+        // slope to the floor shows; the deep-slope rule finds the corner (without it: no band
+        // limit).
+        let found = elliptic_edge_hz(1.0, 60.0, 55.0, 500.0);
+        assert!(
+            (found / 4_000.0).log2().abs() < 1.0 / 6.0,
             "found {found:.0} Hz"
         );
     }
