@@ -109,8 +109,9 @@ def codec_chain_at(audio: np.ndarray, rate: int, chain: str, setting: int) -> np
         elif chain == "vorbis":
             encoded = Path(tmp) / "x.ogg"
             quality = setting
+            # oggenc reports the float WAV's extra chunks on stderr even when quiet.
             subprocess.run(["oggenc", "--quiet", "-q", str(quality), "-o", str(encoded),
-                            str(wav)], check=True)
+                            str(wav)], check=True, capture_output=True)
             subprocess.run(["oggdec", "--quiet", "-o", str(decoded), str(encoded)], check=True)
         else:
             raise ValueError(f"unknown codec chain {chain}")

@@ -13,7 +13,7 @@ has nothing above its low-pass, so nothing there is a reference).
 
 import json
 from dataclasses import dataclass
-from multiprocessing import Pool
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -113,8 +113,20 @@ def chain_cutoff_hz(original: np.ndarray, degraded: np.ndarray, rate: int,
     return float(edge_hz)
 
 
-def make_example(job) -> Example | None:
-    """Reads and degrades one stretch (`job` = piece, start second, seed)."""
+@dataclass
+class Degraded:
+    """One stretch as it reaches users, next to its reference."""
+    reference: np.ndarray  # [samples, channels] float32: the original, EQ tilt included
+    limited: np.ndarray    # [samples, channels] float32: after the band limit and noise floor
+    rate: int
+    cutoff_bin: float      # what the model is told
+    edge_bin: float        # the reference's own band edge, in bins
+    degradation: str
+
+
+def degrade_stretch(job) -> Degraded | None:
+    """Reads and degrades one stretch (`job` = piece, start second, seed); `None` for a quiet
+    stretch, a short one, or a codec that left nothing to restore."""
     piece, start_s, seed = job
     rng = np.random.default_rng(seed)
     info = soundfile.info(piece.path)
@@ -149,7 +161,16 @@ def make_example(job) -> Example | None:
         limited = degrade.noise_floor(limited, rng.uniform(*NOISE_DB_BELOW_RMS), rng)
     bin_hz = piece.rate / unet.N_FFT
     told_hz = cutoff_hz * 2 ** rng.uniform(-CUTOFF_ERROR_OCTAVES, CUTOFF_ERROR_OCTAVES)
-    return Example(bands_of(limited), bands_of(audio), told_hz / bin_hz, edge_hz / bin_hz, name)
+    return Degraded(audio, limited, piece.rate, told_hz / bin_hz, edge_hz / bin_hz, name)
+
+
+def make_example(job) -> Example | None:
+    """One degraded stretch (`degrade_stretch`) on the U-Net's bands."""
+    made = degrade_stretch(job)
+    if made is None:
+        return None
+    return Example(bands_of(made.limited), bands_of(made.reference), made.cutoff_bin,
+                   made.edge_bin, made.degradation)
 
 
 def jobs(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: int):
@@ -167,9 +188,11 @@ def jobs(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: i
 
 
 def examples(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: int,
-             processes: int = 2) -> list[Example]:
-    """Builds the examples of a split in `processes` processes (the order is the jobs')."""
+             processes: int = 2, make=make_example) -> list:
+    """Builds the examples of a split with `make` (one job in, one example or `None` out) in
+    `processes` processes (the order is the jobs'). The processes are spawned, not forked: a
+    fork of a process whose PyTorch thread pool has started hangs in its first operation."""
     planned = jobs(split_pieces, stretches_per_minute, most_per_piece, seed)
-    with Pool(processes) as pool:
-        made = pool.map(make_example, planned, chunksize=4)
+    with get_context("spawn").Pool(processes) as pool:
+        made = pool.map(make, planned, chunksize=4)
     return [e for e in made if e is not None]

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from . import degrade, unet_pipeline
+from . import degrade, unet_pipeline, validation
 
 PHASES = ("copy_up", "input", "propagated")
 LIMITS = (("butter8", 4000), ("brickwall", 8000), ("ellip", 12000))
@@ -57,7 +57,7 @@ def main():
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--pieces", type=int, default=8)
     args = parser.parse_args()
-    stretches = unet_pipeline.validation_stretches(args.corpus, args.pieces)
+    stretches = validation.stretches(args.corpus, args.pieces)
     rng = np.random.default_rng(unet_pipeline.SEED)
     args.work.mkdir(parents=True, exist_ok=True)
     folders = {}
@@ -93,7 +93,7 @@ def main():
                 out, _ = soundfile.read(rendered, dtype="float64", always_2d=True)
                 estimate_high = high_band(out, rate, cutoff, edge)
                 f = figures[phase]
-                f["lsd_hf"].append(unet_pipeline.cli_lsd_hf(args.cli, original, rendered,
+                f["lsd_hf"].append(validation.cli_lsd_hf(args.cli, original, rendered,
                                                             cutoff, edge)[0])
                 f["sc"].append(spectral_convergence(reference_high, estimate_high))
                 f["si_sdr"].append(si_sdr_db(reference_high, estimate_high))

@@ -8,11 +8,11 @@ import numpy as np
 import torch
 
 from . import synth
+from .frames import SEQUENCE_FRAMES
 from .model import RAMP_RATIO, STATE, DdspBwe
 from .synth import BINS
 
 POWER_FLOOR = 1e-6
-SEQUENCE_FRAMES = 32
 
 
 def replace_weight(cutoff_bin: torch.Tensor) -> torch.Tensor:
@@ -44,6 +44,7 @@ def batch(clips, rng: np.random.Generator, size: int):
         torch.tensor([[c.cutoff_bin] for c, _ in picks], dtype=torch.float32),
         torch.stack([span(c.input_log_mag, s) for c, s in picks]).float(),
         torch.stack([span(c.target_log_mag, s) for c, s in picks]).float(),
+        torch.tensor([[c.edge_bin] for c, _ in picks], dtype=torch.float32),
     )
 
 
@@ -53,9 +54,10 @@ ENERGY_WEIGHT = 0.5
 
 
 def loss_of(model: DdspBwe, data) -> torch.Tensor:
-    """Mean over frames of the RMS log10-power error over the replaced bins, plus the mean
-    absolute log10 error of each frame's energy in those bins."""
-    now, nxt, loudness, f0, cutoff, input_log, target_log = data
+    """Mean over frames of the RMS log10-power error over the replaced bins below the
+    original's own band edge, plus the mean absolute log10 error of each frame's energy in
+    those bins."""
+    now, nxt, loudness, f0, cutoff, input_log, target_log, edge = data
     b, t = now.shape[:2]
     cutoff_seq = cutoff[:, None, :].expand(b, t, 1)
     state = torch.zeros(1, b, STATE)
@@ -64,7 +66,8 @@ def loss_of(model: DdspBwe, data) -> torch.Tensor:
     w = replace_weight(cutoff)[:, None, :]
     output = (1 - w) ** 2 * torch.exp(2 * input_log) + w**2 * generated
     target = torch.exp(2 * target_log)
-    region = (w > 0).float()
+    k = torch.arange(BINS, dtype=torch.float32)
+    region = ((w > 0) & (k < edge[:, None, :])).float()
     error = (torch.log10(output + POWER_FLOOR) - torch.log10(target + POWER_FLOOR)) ** 2
     per_frame = (error * region).sum(-1) / region.sum(-1).clamp(min=1)
     mean_power = synth.expected_power(f0, mags, noise_log, noise_weight=1.0)

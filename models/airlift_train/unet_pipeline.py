@@ -9,7 +9,6 @@ against SBR and DDSP measured with the `airlift` CLI. Run by `cargo xtask train 
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -19,19 +18,13 @@ import numpy as np
 import soundfile
 import torch
 
-from . import data, degrade, music, unet, unet_train
+from . import data, degrade, music, unet, unet_train, validation
 from . import export as export_module
 
 SEED = 20261122
 INPUTS = ["log_mag", "cutoff_bin"]
 OUTPUTS = ["high_log_mag"]
 SIZE_LIMIT_BYTES = 20 * 1024 * 1024
-# The validation table's conditions: filters at three cutoffs, and lame at three bit rates
-# (its own low-pass, joint stereo).
-VALIDATION_FILTERS = ("butter8", "ellip", "brickwall")
-VALIDATION_CUTOFFS_HZ = (4000, 8000, 12000)
-VALIDATION_KBPS = (48, 64, 96)
-VALIDATION_SECONDS = 10.0
 MODELS = ("sbr", "ddsp", "unet")
 
 
@@ -81,6 +74,21 @@ def cached_examples(work: Path, corpus: Path, split: str, passes: int, per_minut
         made += music.examples(pieces, per_minute, most, seed + 1000 * p)
     work.mkdir(parents=True, exist_ok=True)
     torch.save(made, path)
+    return made
+
+
+# Training examples are built and kept in files of this many passes each, so that more passes
+# reuse the files of fewer.
+PASSES_PER_FILE = 3
+
+
+def training_examples(work: Path, corpus: Path, passes: int, per_minute: float, seed: int):
+    """The training split's examples, `passes` degraded versions of every stretch (pass p drawn
+    from seed + 1000 p), built PASSES_PER_FILE passes at a time and kept in `work`."""
+    made = []
+    for first in range(0, passes, PASSES_PER_FILE):
+        made += cached_examples(work, corpus, "train", min(PASSES_PER_FILE, passes - first),
+                                per_minute, 10, seed + 1000 * first)
     return made
 
 
@@ -143,58 +151,8 @@ def write_reference(steps, path: Path):
     }))
 
 
-def cli_lsd_hf(cli: Path, reference: Path, estimate: Path, cutoff_hz: float,
-               edge_hz: float) -> tuple[float, float]:
-    """LSD-HF and the low band's deviation (dB) by `airlift eval`."""
-    out = subprocess.run([str(cli), "eval", str(reference), str(estimate), "--cutoff",
-                          f"{cutoff_hz:.0f}", "--band-edge", f"{edge_hz:.0f}", "--json"],
-                         capture_output=True, text=True, check=True).stdout
-    result = json.loads(out)
-    return float(result["lsd_hf"]), float(result.get("low_band_error_db") or -200.0)
-
-
-def validation_stretches(corpus: Path, count: int, split: str = "validation"):
-    """`count` pieces of `split` spread over its kinds (at 48 kHz), each as its stretch of
-    median loudness of VALIDATION_SECONDS."""
-    pieces = [p[0] for p in music.pieces(corpus, split) if p[0].seconds >= VALIDATION_SECONDS]
-    kinds = sorted({p.kind for p in pieces})
-    chosen, i = [], 0
-    while len(chosen) < min(count, len(pieces)):
-        kind = kinds[i % len(kinds)]
-        left = [p for p in pieces if p.kind == kind and p not in chosen]
-        if left:
-            chosen.append(left[len(left) // 2])
-        i += 1
-    stretches = []
-    for piece in chosen:
-        audio, rate = soundfile.read(piece.path, dtype="float32", always_2d=True)
-        length = int(VALIDATION_SECONDS * rate)
-        loudness = [float(np.mean(audio[s:s + length] ** 2))
-                    for s in range(0, len(audio) - length + 1, rate)]
-        start = int(np.argsort(loudness)[len(loudness) // 2]) * rate
-        stretches.append((piece, audio[start:start + length]))
-    return stretches
-
-
-def band_limited(audio: np.ndarray, rate: int, edge_hz: float, shape: str, value: int,
-                 rng: np.random.Generator):
-    """`audio` through `shape` (a filter at `value` Hz, or lame at `value` kbps with its own
-    low-pass) and the cutoff to tell the engine; `None` when the cutoff lies within a sixth of
-    an octave of the piece's own edge (nothing to restore)."""
-    if shape == "mp3":
-        limited = degrade.codec_chain_at(audio, rate, "lame", value)
-        cutoff_hz = music.chain_cutoff_hz(audio, limited, rate, edge_hz)
-    else:
-        cutoff_hz = float(value)
-        limited = np.stack([degrade.lowpass(audio[:, c], rate, shape, value, rng)
-                            for c in range(audio.shape[1])], axis=1)
-    if cutoff_hz >= edge_hz * 2 ** (-1 / 6):
-        return None
-    return limited, cutoff_hz
-
-
 # The level calibration: offsets tried (nepers), on training pieces, with these band limits.
-CALIBRATION_OFFSETS = (0.0, 0.2, 0.4, 0.6, 0.8)
+CALIBRATION_OFFSETS = (0.4, 0.5, 0.6, 0.7, 0.8)
 CALIBRATION_LIMITS = (("butter8", 4000), ("brickwall", 8000), ("butter8", 12000), ("mp3", 64))
 
 
@@ -203,7 +161,7 @@ def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> 
     LSD-HF through the CLI on eight training pieces (never the validation split): the engine's
     overlap-add of frames with borrowed phases does not measure at the envelope the model was
     trained to give. Returns the offset."""
-    stretches = validation_stretches(corpus, 8, "train")
+    stretches = validation.stretches(corpus, 8, "train")
     rng = np.random.default_rng(SEED + 7)
     work.mkdir(parents=True, exist_ok=True)
     cases = []
@@ -212,7 +170,7 @@ def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> 
             rate, edge_hz = piece.rate, min(piece.band_edge_hz, piece.rate / 2)
             original = work / f"original_{i}.wav"
             soundfile.write(original, audio, rate, subtype="FLOAT")
-            case = band_limited(audio, rate, edge_hz, shape, value, rng)
+            case = validation.band_limited(audio, rate, edge_hz, shape, value, rng)
             if case is None:
                 continue
             limited_audio, cutoff_hz = case
@@ -233,69 +191,13 @@ def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> 
             subprocess.run([str(cli), "render", str(limited), str(rendered), "--cutoff",
                             f"{cutoff_hz:.0f}", "--model", "unet"], env=env, check=True,
                            capture_output=True)
-            lsd.append(cli_lsd_hf(cli, original, rendered, cutoff_hz, edge_hz)[0])
+            lsd.append(validation.cli_lsd_hf(cli, original, rendered, cutoff_hz, edge_hz)[0])
         scores[offset] = float(np.mean(lsd))
         log(f"calibration: level offset {offset:+.1f} nepers, mean LSD-HF {scores[offset]:.3f} "
             f"({len(cases)} training cases)")
     best = min(scores, key=scores.get)
     model.level_offset.fill_(best)
     return best
-
-
-def evaluate(cli: Path, model_dir: Path, stretches, work: Path) -> dict:
-    """LSD-HF of the band-limited input, SBR, DDSP and the U-Net per condition, rendered and
-    measured by the CLI exactly as users run it (the cutoff given, the reference's own edge
-    left out of the score)."""
-    env = {**os.environ, "AIRLIFT_MODEL_DIR": str(model_dir)}
-    rng = np.random.default_rng(SEED + 99)
-    conditions = [(f, c) for f in VALIDATION_FILTERS for c in VALIDATION_CUTOFFS_HZ]
-    conditions += [("mp3", k) for k in VALIDATION_KBPS]
-    work.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for shape, value in conditions:
-        scores = {name: [] for name in ("input",) + MODELS}
-        low_band = []
-        for i, (piece, audio) in enumerate(stretches):
-            rate = piece.rate
-            edge_hz = min(piece.band_edge_hz, rate / 2)
-            original = work / f"original_{i}.wav"
-            if not original.exists():
-                soundfile.write(original, audio, rate, subtype="FLOAT")
-            case = band_limited(audio, rate, edge_hz, shape, value, rng)
-            if case is None:
-                continue
-            limited_audio, cutoff_hz = case
-            limited = work / f"{shape}_{value}_{i}.wav"
-            soundfile.write(limited, limited_audio, rate, subtype="FLOAT")
-            scores["input"].append(cli_lsd_hf(cli, original, limited, cutoff_hz, edge_hz)[0])
-            for model in MODELS:
-                rendered = work / f"{shape}_{value}_{i}_{model}.wav"
-                done = subprocess.run([str(cli), "render", str(limited), str(rendered),
-                                       "--cutoff", f"{cutoff_hz:.0f}", "--model", model],
-                                      env=env, check=True, capture_output=True, text=True)
-                if "instead" in done.stderr:
-                    raise SystemExit(f"the CLI did not run {model}: {done.stderr.strip()}")
-                scores[model].append(cli_lsd_hf(cli, original, rendered, cutoff_hz, edge_hz)[0])
-                if model == "unet":
-                    # Below the cutoff the output must be the input itself.
-                    low_band.append(cli_lsd_hf(cli, limited, rendered, cutoff_hz, edge_hz)[1])
-        key = f"{shape}@{value}" + ("kbps" if shape == "mp3" else "")
-        entry = {k: round(float(np.mean(v)), 4) for k, v in scores.items()}
-        entry["pieces"] = len(scores["input"])
-        entry["unet_vs_sbr"] = round(entry["unet"] / entry["sbr"] - 1, 4)
-        entry["unet_low_band_error_db"] = round(float(np.max(low_band)), 1)
-        results[key] = entry
-        log(f"validation {key}: LSD-HF input {entry['input']:.3f}, SBR {entry['sbr']:.3f}, "
-            f"DDSP {entry['ddsp']:.3f}, U-Net {entry['unet']:.3f} "
-            f"({100 * entry['unet_vs_sbr']:+.1f} % vs SBR), low band "
-            f"{entry['unet_low_band_error_db']} dB ({entry['pieces']} pieces)")
-    means = {m: round(float(np.mean([r[m] for r in results.values()])), 4)
-             for m in ("input",) + MODELS}
-    means["unet_vs_sbr"] = round(means["unet"] / means["sbr"] - 1, 4)
-    results["mean"] = means
-    log(f"mean LSD-HF: SBR {means['sbr']:.3f}, DDSP {means['ddsp']:.3f}, "
-        f"U-Net {means['unet']:.3f} ({100 * means['unet_vs_sbr']:+.1f} % vs SBR)")
-    return results
 
 
 def main():
@@ -322,16 +224,17 @@ def main():
         raise SystemExit(f"no corpus in {args.corpus}: run `cargo xtask corpus` first")
 
     log("cutting and degrading recorded music")
-    training = cached_examples(args.work, args.corpus, "train", args.passes,
-                               args.stretches_per_minute, 10, SEED)
+    training = training_examples(args.work, args.corpus, args.passes,
+                                 args.stretches_per_minute, SEED)
     if args.synth_pieces:
         training = training + synthesized_examples(args.work, args.synth_pieces, args.passes,
                                                    args.stretches_per_minute, SEED + 2)
-    validation = cached_examples(args.work, args.corpus, "validation", 1, 2.0, 2, SEED + 1)
+    validation_examples = cached_examples(args.work, args.corpus, "validation", 1, 2.0, 2,
+                                          SEED + 1)
     counts = {}
     for e in training:
         counts[e.degradation] = counts.get(e.degradation, 0) + 1
-    log(f"{len(training)} training and {len(validation)} validation stretches "
+    log(f"{len(training)} training and {len(validation_examples)} validation stretches "
         f"({time.time() - started:.0f} s); degradations {counts}")
 
     model = unet.SpectralUnet()
@@ -344,7 +247,7 @@ def main():
         log(f"reusing the trained weights in {checkpoint}")
     else:
         history = unet_train.train(model, unet_train.Windows(training),
-                                   unet_train.Windows(validation), args.steps, SEED, log)
+                                   unet_train.Windows(validation_examples), args.steps, SEED, log)
         train_seconds = time.time() - started
         torch.save({"model": model.state_dict(), "history": history,
                     "seconds": train_seconds}, checkpoint)
@@ -354,7 +257,7 @@ def main():
     log(f"level offset {offset:+.1f} nepers")
     onnx_path = args.out / "unet.onnx"
     export(model, onnx_path)
-    stretches = validation_stretches(args.corpus, args.validation_pieces)
+    stretches = validation.stretches(args.corpus, args.validation_pieces)
     piece, audio = stretches[0]
     limited = np.stack([degrade.lowpass(audio[:, c], piece.rate, "butter8", 6000.0,
                                         np.random.default_rng(SEED))
@@ -381,10 +284,11 @@ def main():
     if args.skip_evaluation:
         return
     log("measuring on the validation split with the CLI")
-    results = evaluate(args.cli, args.out, stretches, args.work / "validation")
+    results = validation.evaluate(args.cli, args.out, stretches, args.work / "validation",
+                                 MODELS, "unet", log)
     metrics = {
         "validation": (f"{len(stretches)} validation pieces of the corpus (in neither "
-                       f"training nor the test excerpts), {VALIDATION_SECONDS:.0f} s each; "
+                       f"training nor the test excerpts), {validation.SECONDS:.0f} s each; "
                        "LSD-HF by `airlift eval --cutoff --band-edge`, means over pieces; "
                        "unet_low_band_error_db: the U-Net output's deviation from the "
                        "band-limited input below the cutoff, the worst piece's"),

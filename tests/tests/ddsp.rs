@@ -121,9 +121,12 @@ fn in_the_engine_the_low_band_is_untouched_and_the_band_is_generated() {
                 "{rate} Hz, cutoff {cutoff_hz}: low band changed by {error_db:.1} dB"
             );
             // The band is there, at a plausible level: how close it comes to the original is
-            // the validation figures' business (LSD-HF), not this signal's.
+            // the validation figures' business (LSD-HF), not this signal's. Trained on recorded
+            // music, whose high band is quiet, the model fills this synthetic signal's band
+            // some 5 to 17 dB under its original; a model that generates nothing lies 40 dB or
+            // more under it.
             assert!(
-                (-16.0..6.0).contains(&generated_db),
+                (-20.0..6.0).contains(&generated_db),
                 "{rate} Hz, cutoff {cutoff_hz}: generated band at {generated_db:.1} dB"
             );
             eprintln!(

@@ -298,18 +298,11 @@ fn bench(root: &Path) -> Result<()> {
         .env("AIRLIFT_MODEL_DIR", &models))
 }
 
-/// The DDSP training pipeline, end to end: Debian packages, the venv, the release CLI (which
-/// measures the new model against SBR), then `python -m airlift_train.pipeline`. Extra
-/// arguments go to the pipeline.
+/// The DDSP training pipeline, end to end: the recorded-music corpus (built first when it is
+/// missing), Debian's codecs, the venv, the release CLI (which measures the new model against
+/// SBR), then `python -m airlift_train.pipeline`. Extra arguments go to the pipeline.
 fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
-    let work = root.join("target/ddsp");
-    train_model(
-        root,
-        "airlift_train.pipeline",
-        &[&"--work", &work],
-        extra,
-        "ddsp",
-    )
+    train_on_corpus(root, "airlift_train.pipeline", "target/ddsp", extra, "ddsp")
 }
 
 /// The Spectral U-Net training pipeline, end to end: the recorded-music corpus (built first
@@ -317,12 +310,30 @@ fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
 /// model against SBR and DDSP), then `python -m airlift_train.unet_pipeline`. Extra arguments
 /// go to the pipeline.
 fn train_unet(root: &Path, extra: &[String]) -> Result<()> {
+    train_on_corpus(
+        root,
+        "airlift_train.unet_pipeline",
+        "target/unet",
+        extra,
+        "unet",
+    )
+}
+
+/// Builds the corpus when it is missing, then trains with `module`, its scratch and data
+/// cache in `work` (relative to the root).
+fn train_on_corpus(
+    root: &Path,
+    module: &str,
+    work: &str,
+    extra: &[String],
+    name: &str,
+) -> Result<()> {
     if !root.join("target/corpus/manifest.json").is_file() {
         corpus(root, &[])?;
     }
-    let (work, corpus) = (root.join("target/unet"), root.join("target/corpus"));
+    let (work, corpus) = (root.join(work), root.join("target/corpus"));
     let args: [&dyn AsRef<std::ffi::OsStr>; 4] = [&"--work", &work, &"--corpus", &corpus];
-    train_model(root, "airlift_train.unet_pipeline", &args, extra, "unet")
+    train_model(root, module, &args, extra, name)
 }
 
 /// Installs what training needs, builds the release CLI and runs the pipeline `module` with
