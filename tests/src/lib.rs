@@ -3,6 +3,7 @@
 //! host that loads the real bundle.
 
 pub mod clap_host;
+pub mod cli;
 pub mod excerpts;
 pub mod filters;
 pub mod fixture;
