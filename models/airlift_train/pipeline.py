@@ -168,16 +168,7 @@ def main():
     stretches = validation.stretches(args.corpus, args.validation_pieces)
     results = validation.evaluate(args.cli, args.out, stretches, args.work / "validation",
                                   ("sbr", "ddsp"), "ddsp", log)
-    metrics = {
-        "validation": (f"{len(stretches)} validation pieces of the corpus (in neither "
-                       f"training nor the test excerpts), {validation.SECONDS:.0f} s each; "
-                       "LSD-HF by `airlift eval --cutoff --band-edge`, means over pieces; "
-                       "ddsp_low_band_error_db: the output's deviation from the band-limited "
-                       "input below the cutoff, the worst piece's"),
-        "lsd_hf": results,
-        "onnx_parity_relative": worst,
-        "size_bytes": size,
-    }
+    metrics = validation.metrics(stretches, results, "ddsp", worst, size)
     manifest_path.write_text(json.dumps(manifest(metrics, training), indent=2) + "\n")
     log(f"done in {(time.time() - started) / 60:.1f} min: {onnx_path} ({size} bytes)")
 

@@ -286,16 +286,7 @@ def main():
     log("measuring on the validation split with the CLI")
     results = validation.evaluate(args.cli, args.out, stretches, args.work / "validation",
                                  MODELS, "unet", log)
-    metrics = {
-        "validation": (f"{len(stretches)} validation pieces of the corpus (in neither "
-                       f"training nor the test excerpts), {validation.SECONDS:.0f} s each; "
-                       "LSD-HF by `airlift eval --cutoff --band-edge`, means over pieces; "
-                       "unet_low_band_error_db: the U-Net output's deviation from the "
-                       "band-limited input below the cutoff, the worst piece's"),
-        "lsd_hf": results,
-        "onnx_parity_relative": worst,
-        "size_bytes": size,
-    }
+    metrics = validation.metrics(stretches, results, "unet", worst, size)
     manifest_path.write_text(json.dumps(manifest(metrics, training_note), indent=2) + "\n")
     log(f"done in {(time.time() - started) / 60:.1f} min: {onnx_path} ({size} bytes)")
 

@@ -129,3 +129,18 @@ def evaluate(cli: Path, model_dir: Path, pieces, work: Path, models: tuple, subj
     log("mean LSD-HF: " + ", ".join(f"{m} {means[m]:.3f}" for m in models)
         + f" ({100 * means[f'{subject}_vs_sbr']:+.1f} % vs SBR)")
     return results
+
+
+def metrics(pieces, results: dict, subject: str, parity: float, size_bytes: int) -> dict:
+    """The manifest's `metrics` block: the validation table of `evaluate` for `subject`, the
+    ONNX Runtime parity and the model file's size."""
+    return {
+        "validation": (f"{len(pieces)} validation pieces of the corpus (in neither training "
+                       f"nor the test excerpts), {SECONDS:.0f} s each; LSD-HF by `airlift eval "
+                       "--cutoff --band-edge`, means over pieces; "
+                       f"{subject}_low_band_error_db: the {subject} output's deviation from "
+                       "the band-limited input below the cutoff, the worst piece's"),
+        "lsd_hf": results,
+        "onnx_parity_relative": parity,
+        "size_bytes": size_bytes,
+    }

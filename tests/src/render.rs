@@ -63,6 +63,37 @@ pub fn low_and_generated_band_db(
     (low_db, generated_db)
 }
 
+/// Lowest level of a generated band against the original's, in dB, for [`assert_band_filled`]:
+/// models trained on recorded music, whose high band is quiet, fill a synthetic signal's band
+/// 5 to 17 dB under its original; a generator that adds nothing lies 40 dB or more under it.
+pub const GENERATED_BAND_MIN_DB: f64 = -20.0;
+
+/// Checks a generator's render of a brick-walled `original` (`output` aligned with `delayed`,
+/// the latency removed): below the ramp a semitone under `cutoff_hz` the output is the
+/// delayed input within -65 dB, and between the cutoff and 20 kHz there is a band at a
+/// plausible level (from [`GENERATED_BAND_MIN_DB`] to +6 dB against the original; how close it
+/// comes is the validation figures' business, not this signal's). Returns both figures in dB.
+pub fn assert_band_filled(
+    output: &[f32],
+    delayed: &[f32],
+    original: &[f32],
+    rate: u32,
+    cutoff_hz: f32,
+) -> (f64, f64) {
+    let ramp_start_hz = cutoff_hz * (-1.0f32 / 12.0).exp2();
+    let (error_db, generated_db) =
+        low_and_generated_band_db(output, delayed, original, rate, ramp_start_hz, cutoff_hz);
+    assert!(
+        error_db < -65.0,
+        "{rate} Hz, cutoff {cutoff_hz}: low band changed by {error_db:.1} dB"
+    );
+    assert!(
+        (GENERATED_BAND_MIN_DB..6.0).contains(&generated_db),
+        "{rate} Hz, cutoff {cutoff_hz}: generated band at {generated_db:.1} dB"
+    );
+    (error_db, generated_db)
+}
+
 /// Streams stereo `input` through `engine` in blocks of 333 samples, each `process` call
 /// inside `assert_no_alloc` (the test binary must install `AllocDisabler` as its global
 /// allocator), and returns the output.

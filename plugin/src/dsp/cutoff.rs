@@ -678,6 +678,50 @@ fn find_edge(
     slope_corner(grid, levels, templates, from, top)
 }
 
+/// A deep fall of the bright spectrum: at least `drop_db` within `span` grid steps, with nothing
+/// above it, up to the top of content, within `residue_db` of where it starts.
+struct DeepFall {
+    span: usize,
+    drop_db: f32,
+    residue_db: f32,
+}
+
+impl DeepFall {
+    /// The lowest grid point between `min_edge` and `top` where such a fall starts (its drop
+    /// measured in `drop_levels`, the rest in `levels`) at the music's level: less than
+    /// [`CLIFF_FOOT_DB`] under the loudest of the octave below, for a partial poking out of a
+    /// filter's slope that falls away is the foot of that slope, not a band limit.
+    fn lowest_start(
+        &self,
+        drop_levels: &[f32],
+        levels: &[f32],
+        top: usize,
+        min_edge: usize,
+    ) -> Option<usize> {
+        let octave = (1.0 / GRID_OCTAVES).round() as usize;
+        let mut highest_above = levels[top];
+        let mut lowest = None;
+        // Downwards, keeping the highest level above each start; the last one found is the
+        // lowest.
+        for start in (min_edge..top.saturating_sub(self.span)).rev() {
+            highest_above = highest_above.max(levels[start + self.span]);
+            let deep = drop_levels[start] - drop_levels[start + self.span] >= self.drop_db
+                && levels[start] - highest_above >= self.residue_db;
+            if !deep {
+                continue;
+            }
+            let octave_below = start.saturating_sub(octave).max(min_edge);
+            let music_below = levels[octave_below..=start]
+                .iter()
+                .fold(f32::MIN, |a, &b| a.max(b));
+            if music_below - levels[start] < CLIFF_FOOT_DB {
+                lowest = Some(start);
+            }
+        }
+        lowest
+    }
+}
+
 /// The edge of the lowest deep cliff between `min_edge` and the top of content `top`: a drop of
 /// [`DEEP_DROP_DB`] within a third of an octave with nothing above it, up to `top`, within
 /// [`DEEP_RESIDUE_DB`] of where it starts (an elliptic filter's stopband, which may lie above
@@ -692,28 +736,12 @@ fn deep_cliff_edge(
     min_edge: usize,
 ) -> Option<f32> {
     let third = (1.0 / 3.0 / GRID_OCTAVES).round() as usize;
-    let mut highest_above = levels[top];
-    let mut lowest = None;
-    // Downwards, keeping the highest level above each start; the last deep start found is
-    // the lowest.
-    for start in (min_edge..top.saturating_sub(third)).rev() {
-        highest_above = highest_above.max(levels[start + third]);
-        let deep = raw_levels[start] - raw_levels[start + third] >= DEEP_DROP_DB
-            && levels[start] - highest_above >= DEEP_RESIDUE_DB;
-        if !deep {
-            continue;
-        }
-        // It must start at the music's level: a partial poking out of a filter's slope that
-        // falls away is the foot of that slope, not a band limit.
-        let octave_below = start.saturating_sub(3 * third).max(min_edge);
-        let music_below = levels[octave_below..=start]
-            .iter()
-            .fold(f32::MIN, |a, &b| a.max(b));
-        if music_below - levels[start] < CLIFF_FOOT_DB {
-            lowest = Some(start);
-        }
-    }
-    let start = lowest?;
+    let deep = DeepFall {
+        span: third,
+        drop_db: DEEP_DROP_DB,
+        residue_db: DEEP_RESIDUE_DB,
+    };
+    let start = deep.lowest_start(raw_levels, levels, top, min_edge)?;
     cliff_edge(grid, levels, raw_levels, floor, start + third, min_edge).map(|(edge, _, _)| edge)
 }
 
@@ -731,25 +759,12 @@ fn deep_slope_edge(
     min_edge: usize,
 ) -> Option<f32> {
     let octave = (1.0 / GRID_OCTAVES).round() as usize;
-    let mut highest_above = levels[top];
-    let mut lowest = None;
-    // Downwards, keeping the highest level above each start; the last one found is the lowest.
-    for start in (min_edge..top.saturating_sub(octave)).rev() {
-        highest_above = highest_above.max(levels[start + octave]);
-        let deep = levels[start] - levels[start + octave] >= DEEP_SLOPE_DROP_DB
-            && levels[start] - highest_above >= DEEP_SLOPE_RESIDUE_DB;
-        if !deep {
-            continue;
-        }
-        let octave_below = start.saturating_sub(octave).max(min_edge);
-        let music_below = levels[octave_below..=start]
-            .iter()
-            .fold(f32::MIN, |a, &b| a.max(b));
-        if music_below - levels[start] < CLIFF_FOOT_DB {
-            lowest = Some(start);
-        }
-    }
-    let start = lowest?;
+    let deep = DeepFall {
+        span: octave,
+        drop_db: DEEP_SLOPE_DROP_DB,
+        residue_db: DEEP_SLOPE_RESIDUE_DB,
+    };
+    let start = deep.lowest_start(levels, levels, top, min_edge)?;
     let from = min_edge.max(start.saturating_sub(octave / 2));
     slope_corner(grid, levels, templates, from, start + octave)
 }
