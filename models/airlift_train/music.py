@@ -30,6 +30,9 @@ NOISE_SHARE, NOISE_DB_BELOW_RMS = (0.25, (50.0, 80.0))
 CUTOFF_ERROR_OCTAVES = 0.1
 # A codec's cutoff: where the degraded band falls this far under the reference's.
 CHAIN_DROP_DB = 15.0
+# Bit rates of the low-rate MP3 passes (`make_low_rate_mp3_example`): lame leaves holes in the
+# top of its band at these rates, which the drawn degradations rarely show.
+LOW_RATE_LAME_KBPS = (32, 40, 48, 56, 64, 80, 96)
 # Stretches quieter than this (RMS, dBFS) teach nothing.
 QUIET_DBFS = -60.0
 STRETCH_SECONDS = 6.0
@@ -124,9 +127,10 @@ class Degraded:
     degradation: str
 
 
-def degrade_stretch(job) -> Degraded | None:
+def degrade_stretch(job, low_rate_mp3: bool = False) -> Degraded | None:
     """Reads and degrades one stretch (`job` = piece, start second, seed); `None` for a quiet
-    stretch, a short one, or a codec that left nothing to restore."""
+    stretch, a short one, or a codec that left nothing to restore. With `low_rate_mp3` the band
+    limit is always lame at one of LOW_RATE_LAME_KBPS."""
     piece, start_s, seed = job
     rng = np.random.default_rng(seed)
     info = soundfile.info(piece.path)
@@ -146,9 +150,14 @@ def degrade_stretch(job) -> Degraded | None:
             audio *= 0.99 / peak
     edge_hz = min(piece.band_edge_hz, piece.rate / 2)
     top_hz = edge_hz * 2 ** (-1 / 3)
-    if rng.random() < CHAIN_SHARE:
-        name = str(rng.choice(degrade.CHAINS))
-        limited = degrade.codec_chain(audio, piece.rate, name, rng)
+    if low_rate_mp3 or rng.random() < CHAIN_SHARE:
+        if low_rate_mp3:
+            name = "lame"
+            limited = degrade.codec_chain_at(audio, piece.rate, name,
+                                             int(rng.choice(LOW_RATE_LAME_KBPS)))
+        else:
+            name = str(rng.choice(degrade.CHAINS))
+            limited = degrade.codec_chain(audio, piece.rate, name, rng)
         cutoff_hz = chain_cutoff_hz(audio, limited, piece.rate, edge_hz)
         if cutoff_hz > top_hz:
             return None
@@ -164,13 +173,18 @@ def degrade_stretch(job) -> Degraded | None:
     return Degraded(audio, limited, piece.rate, told_hz / bin_hz, edge_hz / bin_hz, name)
 
 
-def make_example(job) -> Example | None:
+def make_example(job, low_rate_mp3: bool = False) -> Example | None:
     """One degraded stretch (`degrade_stretch`) on the U-Net's bands."""
-    made = degrade_stretch(job)
+    made = degrade_stretch(job, low_rate_mp3)
     if made is None:
         return None
     return Example(bands_of(made.limited), bands_of(made.reference), made.cutoff_bin,
                    made.edge_bin, made.degradation)
+
+
+def make_low_rate_mp3_example(job) -> Example | None:
+    """`make_example` with the band limit always a low-rate MP3."""
+    return make_example(job, low_rate_mp3=True)
 
 
 def jobs(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: int):

@@ -63,15 +63,18 @@ def manifest(metrics: dict, training: str) -> dict:
 
 
 def cached_examples(work: Path, corpus: Path, split: str, passes: int, per_minute: float,
-                    most: int, seed: int):
-    """The examples of a split, built once and kept in `work`."""
-    path = work / f"examples_{split}_{passes}x{per_minute:g}x{most}_{seed}.pt"
+                    most: int, seed: int, low_rate_mp3: bool = False):
+    """The examples of a split, built once and kept in `work`; with `low_rate_mp3` every
+    stretch is a low-rate MP3 (`music.make_low_rate_mp3_example`)."""
+    kind = "mp3_" if low_rate_mp3 else ""
+    path = work / f"examples_{kind}{split}_{passes}x{per_minute:g}x{most}_{seed}.pt"
     if path.is_file():
         return torch.load(path, weights_only=False)
     pieces = music.pieces(corpus, split)
+    make = music.make_low_rate_mp3_example if low_rate_mp3 else music.make_example
     made = []
     for p in range(passes):
-        made += music.examples(pieces, per_minute, most, seed + 1000 * p)
+        made += music.examples(pieces, per_minute, most, seed + 1000 * p, make=make)
     work.mkdir(parents=True, exist_ok=True)
     torch.save(made, path)
     return made
@@ -209,6 +212,8 @@ def main():
     parser.add_argument("--steps", type=int, default=4000)
     parser.add_argument("--passes", type=int, default=3,
                         help="degraded versions of every stretch")
+    parser.add_argument("--low-rate-mp3-per-minute", type=float, default=5.0,
+                        help="stretches per minute of music added as lame at 32-96 kbps")
     parser.add_argument("--stretches-per-minute", type=float, default=10.0)
     parser.add_argument("--validation-pieces", type=int, default=10)
     parser.add_argument("--synth-pieces", type=int, default=0,
@@ -226,6 +231,10 @@ def main():
     log("cutting and degrading recorded music")
     training = training_examples(args.work, args.corpus, args.passes,
                                  args.stretches_per_minute, SEED)
+    if args.low_rate_mp3_per_minute:
+        training = training + cached_examples(
+            args.work, args.corpus, "train", 1, args.low_rate_mp3_per_minute, 10, SEED + 500,
+            low_rate_mp3=True)
     if args.synth_pieces:
         training = training + synthesized_examples(args.work, args.synth_pieces, args.passes,
                                                    args.stretches_per_minute, SEED + 2)
@@ -275,7 +284,9 @@ def main():
         f"{music.STRETCH_SECONDS:.0f} s of the corpus's training split (both channels, 48 and "
         f"44.1 kHz){f' and of {args.synth_pieces} generated General MIDI pieces' if args.synth_pieces else ''}, "
         f"each degraded {args.passes} times (filters 2-16 kHz, lame 32-320 kbps, "
-        f"Vorbis, a 22.05/32 kHz round trip; EQ tilt, noise floor), {args.steps} AdamW steps "
+        f"Vorbis, a 22.05/32 kHz round trip; EQ tilt, noise floor)"
+        f"{f', plus {args.low_rate_mp3_per_minute:g} stretches per minute of music as lame at 32-96 kbps' if args.low_rate_mp3_per_minute else ''}"
+        f", {args.steps} AdamW steps "
         f"of {unet_train.BATCH} windows, seed {SEED}; {train_seconds / 60:.1f} min on "
         f"{os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}; level "
         f"offset {offset:+.1f} nepers (calibrated on training pieces)")

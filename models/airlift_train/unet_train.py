@@ -19,6 +19,11 @@ BATCH = 128
 # better than the last step's.
 AVERAGE_DECAY = 0.998
 LOG10_POWER_PER_NEPER = 2 / math.log(10)
+# The share of windows that start before their stretch, with digital silence before it: music
+# starts after silence (the start of playback, a pause), and a model that has never seen silent
+# past frames reads them as a codec's holes and bursts.
+SILENT_START_SHARE = 0.05
+SILENCE = math.log(unet.LOG_FLOOR)
 
 
 class Windows:
@@ -32,13 +37,19 @@ class Windows:
         self.edges = [e.edge_bin for e in examples for _ in e.input_bands]
 
     def sample(self, rng: np.random.Generator, size: int):
-        """`size` random windows: inputs [size, FRAMES, BANDS], the target and the input of the
+        """`size` random windows (SILENT_START_SHARE of them reaching back before their stretch
+        into silence): inputs [size, FRAMES, BANDS], the target and the input of the
         frame to generate [size, BANDS], cutoffs and edges [size, 1]."""
         inputs, targets, current, cutoffs, edges = [], [], [], [], []
         for _ in range(size):
             i = int(rng.integers(len(self.inputs)))
-            start = int(rng.integers(0, self.inputs[i].shape[0] - unet.FRAMES + 1))
-            window = self.inputs[i][start:start + unet.FRAMES]
+            if rng.random() < SILENT_START_SHARE:
+                start = int(rng.integers(-unet.CONTEXT, 0))
+                silence = torch.full((-start, unet.BANDS), SILENCE, dtype=self.inputs[i].dtype)
+                window = torch.cat([silence, self.inputs[i][:unet.FRAMES + start]])
+            else:
+                start = int(rng.integers(0, self.inputs[i].shape[0] - unet.FRAMES + 1))
+                window = self.inputs[i][start:start + unet.FRAMES]
             inputs.append(window)
             current.append(window[unet.CONTEXT])
             targets.append(self.targets[i][start + unet.CONTEXT])
