@@ -19,7 +19,7 @@ use nice_plug::prelude::*;
 
 use editor::spectrum::{spectrum_channel, SpectrumReader, SpectrumTap};
 use editor::view::EditorModel;
-use engine::{Engine, ModelKind, ProcessingMode, SharedStatus};
+use engine::{DetectAgain, Engine, ModelKind, ProcessingMode, SharedStatus};
 use inference::model::{ProviderChoice, SessionSettings};
 use inference::worker::WorkerOptions;
 use nice_plug_egui::EguiEditorState;
@@ -34,9 +34,10 @@ pub struct Airlift {
     engine: Option<Engine>,
     /// What the engine is doing, published for the editor.
     status: Arc<SharedStatus>,
-    /// Why the requested model is not running (or which provider runs it), in words, for the
-    /// editor. Written in `activate` only, never on the audio thread.
-    status_message: Arc<Mutex<String>>,
+    /// One short sentence for the editor when something falls back ("U-Net unavailable: ONNX
+    /// Runtime not found. Using SBR."), empty otherwise; the details go to the log. Written in
+    /// `activate` only, never on the audio thread.
+    notice: Arc<Mutex<String>>,
     /// The model and provider the engine was built for.
     engine_choice: (ModelKind, ProviderChoice),
     /// Whether a restart has been asked for since the last activation.
@@ -47,6 +48,10 @@ pub struct Airlift {
     spectrum_tap: SpectrumTap,
     /// The editor's end of the live spectra (locked on the GUI thread only).
     spectrum_reader: Arc<Mutex<SpectrumReader>>,
+    /// The editor's "Detect again" requests.
+    detect_again: Arc<DetectAgain>,
+    /// The last "Detect again" request the audio thread acted on.
+    detect_again_seen: u32,
     /// The standalone application's demo input, when it was asked for one.
     demo: Option<demo::DemoPlayer>,
 }
@@ -58,12 +63,14 @@ impl Default for Airlift {
             params: Arc::new(AirliftParams::default()),
             engine: None,
             status: Arc::new(SharedStatus::default()),
-            status_message: Arc::new(Mutex::new(String::new())),
+            notice: Arc::new(Mutex::new(String::new())),
             engine_choice: (ModelKind::Sbr, ProviderChoice::Auto),
             restart_requested: false,
             editor_state: editor::default_state(),
             spectrum_tap,
             spectrum_reader: Arc::new(Mutex::new(spectrum_reader)),
+            detect_again: Arc::new(DetectAgain::default()),
+            detect_again_seen: 0,
             demo: demo::DemoPlayer::from_clip(),
         }
     }
@@ -103,8 +110,9 @@ impl Plugin for Airlift {
             EditorModel {
                 params: self.params.clone(),
                 status: self.status.clone(),
-                status_message: self.status_message.clone(),
+                notice: self.notice.clone(),
                 spectrum: self.spectrum_reader.clone(),
+                detect_again: self.detect_again.clone(),
             },
         )
     }
@@ -137,7 +145,7 @@ impl Plugin for Airlift {
             ProcessingMode::Realtime
         };
         let rate = buffer_config.sample_rate;
-        let mut message = String::new();
+        let mut notice = String::new();
         let worker = if settings.model == ModelKind::Sbr || engine::check_sample_rate(rate).is_err()
         {
             None
@@ -159,17 +167,16 @@ impl Plugin for Airlift {
                         ProcessingMode::Offline => "offline: waits for every frame",
                         ProcessingMode::Realtime => "real time",
                     };
-                    message = format!("{}, {mode_name}", link.summary());
+                    nice_log!("Airlift: {}, {mode_name}", link.summary());
                     if let Some(note) = &link.provider_note {
                         nice_warn!("Airlift: {note}");
-                        message = format!("{message}; {note}");
+                        notice = "CUDA unavailable: running on the CPU.".into();
                     }
-                    nice_log!("Airlift: {message}");
                     Some((settings.model, link))
                 }
-                Err(reason) => {
-                    nice_warn!("Airlift: {reason}; SBR runs instead");
-                    message = format!("{reason}; SBR runs instead");
+                Err(error) => {
+                    nice_warn!("Airlift: {error}; SBR runs instead");
+                    notice = error.sentence(settings.model);
                     None
                 }
             }
@@ -184,13 +191,13 @@ impl Plugin for Airlift {
             Err(error) => {
                 // Still load and pass audio: a DAW session must not break on an odd rate.
                 nice_error!("Airlift: {error}; audio passes through unchanged");
-                message = format!("{error}; audio passes through unchanged");
+                notice = format!("Not running: {error}. Audio passes through unchanged.");
                 context.set_latency_samples(0);
                 self.status.publish_stopped();
             }
         }
-        if let Ok(mut status_message) = self.status_message.lock() {
-            *status_message = message;
+        if let Ok(mut shown) = self.notice.lock() {
+            *shown = notice;
         }
         true
     }
@@ -219,6 +226,9 @@ impl Plugin for Airlift {
         match &mut self.engine {
             Some(engine) => {
                 engine.set_settings(settings);
+                if self.detect_again.take(&mut self.detect_again_seen) {
+                    engine.detect_again();
+                }
                 // The spectra are computed only while the editor shows them.
                 engine.set_display_enabled(self.editor_state.is_open());
                 engine.process(buffer.as_slice());

@@ -2,7 +2,7 @@
 
 use nice_plug::prelude::*;
 
-use crate::engine::{CutoffMode, EngineSettings, ModelKind, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ};
+use crate::engine::{CutoffMode, EngineSettings, Listen, ModelKind, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ};
 use crate::inference::model::ProviderChoice;
 
 /// Default manual cutoff in Hz (a 128 kbps MP3's typical low-pass).
@@ -35,6 +35,28 @@ impl From<ModelChoice> for ModelKind {
             ModelChoice::SpectralUnet => ModelKind::SpectralUnet,
             ModelChoice::Ddsp => ModelKind::Ddsp,
             ModelChoice::Sbr => ModelKind::Sbr,
+        }
+    }
+}
+
+/// What the output carries, as the host sees it. Ids are stored in saved state.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenChoice {
+    /// The restored signal.
+    #[id = "output"]
+    #[name = "Output"]
+    Output,
+    /// Only what Airlift adds: the output less the delayed input.
+    #[id = "added"]
+    #[name = "Added band only"]
+    Added,
+}
+
+impl From<ListenChoice> for Listen {
+    fn from(choice: ListenChoice) -> Self {
+        match choice {
+            ListenChoice::Output => Listen::Output,
+            ListenChoice::Added => Listen::Added,
         }
     }
 }
@@ -88,6 +110,13 @@ pub struct AirliftParams {
     /// Where the neural model runs. Takes effect when the host restarts the plugin.
     #[id = "provider"]
     pub provider: EnumParam<ProviderParam>,
+    /// What the output carries: the restored signal, or only what Airlift adds to it.
+    #[id = "listen"]
+    pub listen: EnumParam<ListenChoice>,
+    /// The host's bypass button: the output is the input, delayed by the same latency so the
+    /// track does not jump, crossfaded in and out; the model runs on meanwhile.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
 }
 
 impl Default for AirliftParams {
@@ -124,6 +153,8 @@ impl Default for AirliftParams {
             .with_value_to_string(formatters::v2s_f32_rounded(1))
             .with_step_size(0.1),
             provider: EnumParam::new("Execution Provider", ProviderParam::Auto),
+            listen: EnumParam::new("Listen", ListenChoice::Output),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
         }
     }
 }
@@ -141,6 +172,8 @@ impl AirliftParams {
             model: self.model.value().into(),
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
+            listen: self.listen.value().into(),
+            bypass: self.bypass.value(),
         }
     }
 }

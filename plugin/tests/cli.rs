@@ -95,6 +95,53 @@ fn render_keeps_rate_channels_length_and_alignment() {
 }
 
 #[test]
+fn listen_added_writes_what_the_render_adds_to_the_input() {
+    let dir = scratch_dir("listen");
+    let input = music(48_000, 1.5, 2);
+    let in_path = dir.join("in.wav");
+    write_wav_f32(&in_path, &input).unwrap();
+    let render = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "render",
+            in_path.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--cutoff",
+            "5000",
+            "--model",
+            "sbr",
+        ];
+        args.extend_from_slice(extra);
+        let run = airlift(&args);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        read_audio(out).unwrap()
+    };
+    let output = render(&dir.join("out.wav"), &[]);
+    let added = render(&dir.join("added.wav"), &["--listen", "added"]);
+    let worst = (0..2)
+        .flat_map(|c| (0..input.len()).map(move |i| (c, i)))
+        .map(|(c, i)| (input.channels[c][i] + added.channels[c][i] - output.channels[c][i]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-6,
+        "input + added differs from the output by {worst}"
+    );
+    assert!(added.channels[0].iter().any(|x| x.abs() > 1e-3));
+    let bad = airlift(&[
+        "render",
+        in_path.to_str().unwrap(),
+        "x.wav",
+        "--listen",
+        "delta",
+    ]);
+    assert!(!bad.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn detect_and_eval_print_their_results() {
     let dir = scratch_dir("eval");
     let input = music(44_100, 2.0, 2);

@@ -1,15 +1,18 @@
 //! The editor's logic, headless with egui's test harness: moving a control changes the
 //! parameter (inside a begin/end gesture, as hosts need for undo), a parameter changed
-//! elsewhere shows in the control, typed values and arrow keys work, the status line says what
-//! runs, and everything fits at 100 % and 200 % scale.
+//! elsewhere shows in the control, typed values and arrow keys work, the cutoff slider follows
+//! the detection in auto mode and taking it switches to manual, "Detect again" reaches the audio
+//! thread, the status speaks to people, every control has an accessible name, and everything
+//! fits at 100 % and 200 % scale.
 
 use std::sync::{Arc, Mutex};
 
+use airlift::dsp::cutoff::Detection;
 use airlift::dsp::stft::StftLayout;
 use airlift::editor::spectrum::spectrum_channel;
-use airlift::editor::view::{draw, status_line, EditorModel};
-use airlift::engine::{Engine, EngineSettings, SharedStatus};
-use airlift::params::{AirliftParams, ModelChoice};
+use airlift::editor::view::{cutoff_view, draw, notice, status_line, EditorModel};
+use airlift::engine::{DetectAgain, Engine, EngineSettings, SharedStatus};
+use airlift::params::{AirliftParams, ListenChoice, ModelChoice};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
@@ -70,13 +73,43 @@ fn fixture() -> Fixture {
         model: EditorModel {
             params: Arc::new(AirliftParams::default()),
             status,
-            status_message: Arc::new(Mutex::new(
-                "the Spectral U-Net model could not be loaded; SBR runs instead".into(),
+            notice: Arc::new(Mutex::new(
+                "Spectral U-Net unavailable: ONNX Runtime not found. Using SBR.".into(),
             )),
             spectrum: Arc::new(Mutex::new(reader)),
+            detect_again: Arc::new(DetectAgain::default()),
         },
         host: Arc::new(RecordingHost::default()),
     }
+}
+
+/// Publishes an engine status whose detector says `detection`, as the audio thread would.
+fn publish_detection(fixture: &Fixture, detection: Detection) {
+    let mut status = Engine::new(48_000.0, 2, EngineSettings::default())
+        .unwrap()
+        .status();
+    status.detection = detection;
+    status.applied_cutoff_hz = detection.cutoff_hz();
+    fixture.model.status.publish(&status);
+}
+
+/// Presses and releases the primary button at `at`.
+fn click_at(harness: &mut Harness, at: egui::Pos2) {
+    harness.event(egui::Event::PointerMoved(at));
+    harness.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    harness.run();
+    harness.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    harness.run();
 }
 
 fn harness<'a>(fixture: &'a Fixture, pixels_per_point: f32) -> Harness<'a> {
@@ -122,21 +155,7 @@ fn dragging_a_slider_changes_its_parameter() {
     let mut harness = harness(&fixture, 1.0);
     let rect = harness.get_by_role_and_label(Role::Slider, "Mix").rect();
     let at = egui::pos2(rect.left() + 0.25 * rect.width(), rect.center().y);
-    harness.event(egui::Event::PointerMoved(at));
-    harness.event(egui::Event::PointerButton {
-        pos: at,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Default::default(),
-    });
-    harness.run();
-    harness.event(egui::Event::PointerButton {
-        pos: at,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Default::default(),
-    });
-    harness.run();
+    click_at(&mut harness, at);
     let mix = fixture.model.params.mix.value();
     assert!((mix - 0.25).abs() < 0.02, "mix {mix}");
     let recorded = events(&fixture);
@@ -208,20 +227,165 @@ fn a_typed_value_is_set_in_one_gesture() {
 }
 
 #[test]
-fn the_status_line_says_what_runs_and_why() {
+fn the_status_speaks_to_people_and_says_why_in_one_sentence() {
     let fixture = fixture();
     let line = status_line(&fixture.model);
-    for part in [
-        "backend DSP",
-        "SBR runs instead",
-        "latency 42.7 ms",
-        "inference load n/a",
-        "dropouts 0",
-    ] {
-        assert!(line.contains(part), "{part} not in {line}");
+    assert_eq!(line, "SBR · DSP · 43 ms latency");
+    let why = notice(&fixture.model);
+    assert_eq!(
+        why,
+        "Spectral U-Net unavailable: ONNX Runtime not found. Using SBR."
+    );
+    let mut harness = harness(&fixture, 1.0);
+    assert!(harness.query_by_label(&line).is_some());
+    assert!(harness.query_by_label(&why).is_some());
+
+    // What changes what is heard is said too.
+    let setter = ParamSetter::new(fixture.host.as_ref());
+    setter.set_parameter(&fixture.model.params.bypass, true);
+    setter.set_parameter(&fixture.model.params.listen, ListenChoice::Added);
+    harness.run();
+    assert_eq!(
+        status_line(&fixture.model),
+        "SBR · DSP · 43 ms latency · added band only · bypassed"
+    );
+
+    // A model that stops without a notice is still explained.
+    fixture.model.notice.lock().unwrap().clear();
+    let mut status = fixture.model.status.snapshot().unwrap();
+    status.requested_model = airlift::engine::ModelKind::SpectralUnet;
+    fixture.model.status.publish(&status);
+    assert_eq!(
+        notice(&fixture.model),
+        "Spectral U-Net is not running. Using SBR."
+    );
+}
+
+#[test]
+fn the_listen_menu_and_the_bypass_box_change_their_parameters_in_gestures() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Listen")
+        .click();
+    harness.run();
+    harness.get_by_label("Added band only").click();
+    harness.run();
+    assert_eq!(fixture.model.params.listen.value(), ListenChoice::Added);
+    assert_eq!(
+        events(&fixture),
+        ["begin Listen", "set Listen", "end Listen"]
+    );
+
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Bypass")
+        .click();
+    harness.run();
+    assert!(fixture.model.params.bypass.value());
+    assert_eq!(
+        events(&fixture),
+        ["begin Bypass", "set Bypass", "end Bypass"]
+    );
+}
+
+#[test]
+fn in_auto_mode_the_cutoff_slider_follows_the_detection_and_taking_it_goes_manual() {
+    let fixture = fixture();
+    let params = &fixture.model.params;
+    let mut harness = harness(&fixture, 1.0);
+    // Listening: the slider says so.
+    assert!(harness.query_by_label("auto · listening…").is_some());
+
+    publish_detection(
+        &fixture,
+        Detection::BandLimit {
+            cutoff_hz: 10_590.0,
+        },
+    );
+    harness.run();
+    let view = cutoff_view(&fixture.model);
+    assert_eq!(view.marker_hz, Some(10_590.0));
+    let slider = harness.get_by_role_and_label(Role::Slider, "Cutoff");
+    let shown = slider.accesskit_node().numeric_value().unwrap() as f32;
+    assert!(
+        (shown - params.cutoff_hz.preview_normalized(10_590.0)).abs() < 1e-6,
+        "the slider shows {shown}"
+    );
+    assert!(harness.query_by_label("auto · 10.6 kHz").is_some());
+    // The parameter itself keeps the manual value for when auto is switched off.
+    assert_eq!(
+        params.cutoff_hz.value(),
+        params.cutoff_hz.default_plain_value()
+    );
+
+    // Taking the slider: manual from where it was put, in gestures.
+    let rect = slider.rect();
+    click_at(
+        &mut harness,
+        egui::pos2(rect.left() + 0.25 * rect.width(), rect.center().y),
+    );
+    assert!(!params.auto_cutoff.value());
+    let expected = params.cutoff_hz.preview_plain(0.25);
+    assert!(
+        (params.cutoff_hz.value() / expected - 1.0).abs() < 0.02,
+        "{} Hz, expected about {expected} Hz",
+        params.cutoff_hz.value()
+    );
+    let recorded = events(&fixture);
+    assert_eq!(recorded.first().map(String::as_str), Some("begin Cutoff"));
+    assert_eq!(recorded.last().map(String::as_str), Some("end Cutoff"));
+    assert!(recorded
+        .windows(3)
+        .any(|w| w == ["begin Auto Cutoff", "set Auto Cutoff", "end Auto Cutoff"]));
+    assert_eq!(cutoff_view(&fixture.model).following, None);
+
+    // No band limit: nothing is marked, and the slider says so.
+    let setter = ParamSetter::new(fixture.host.as_ref());
+    setter.set_parameter(&params.auto_cutoff, true);
+    publish_detection(&fixture, Detection::NoBandLimit);
+    harness.run();
+    assert_eq!(cutoff_view(&fixture.model).marker_hz, None);
+    assert!(harness.query_by_label("auto · no band limit").is_some());
+}
+
+#[test]
+fn detect_again_asks_the_audio_thread_and_returns_to_auto() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    let mut seen = 0;
+    harness.get_by_label("Detect again").click();
+    harness.run();
+    assert!(fixture.model.detect_again.take(&mut seen));
+    assert!(!fixture.model.detect_again.take(&mut seen), "asked twice");
+    assert!(events(&fixture).is_empty(), "auto was already on");
+
+    let setter = ParamSetter::new(fixture.host.as_ref());
+    setter.set_parameter(&fixture.model.params.auto_cutoff, false);
+    events(&fixture);
+    harness.run();
+    harness.get_by_label("Detect again").click();
+    harness.run();
+    assert!(fixture.model.params.auto_cutoff.value());
+    assert!(fixture.model.detect_again.take(&mut seen));
+    assert_eq!(
+        events(&fixture),
+        ["begin Auto Cutoff", "set Auto Cutoff", "end Auto Cutoff"]
+    );
+}
+
+#[test]
+fn every_control_has_an_accessible_name_with_its_menus_open() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    harness.run();
+    assert_eq!(harness.unnamed_widgets(), Vec::<String>::new());
+    for menu in ["Model", "Execution Provider", "Listen"] {
+        harness.get_by_role_and_label(Role::ComboBox, menu).click();
+        harness.run();
+        assert_eq!(harness.unnamed_widgets(), Vec::<String>::new(), "{menu}");
+        harness.key_press(egui::Key::Escape);
+        harness.run();
     }
-    let harness = harness(&fixture, 1.0);
-    assert!(harness.query_by_label_contains("latency 42.7 ms").is_some());
 }
 
 #[test]
@@ -238,6 +402,9 @@ fn every_control_fits_at_100_and_200_percent() {
             (Role::Slider, "Output Gain"),
             (Role::ComboBox, "Model"),
             (Role::ComboBox, "Execution Provider"),
+            (Role::ComboBox, "Listen"),
+            (Role::CheckBox, "Bypass"),
+            (Role::Button, "Detect again"),
         ];
         for (role, label) in controls {
             let rect = harness.get_by_role_and_label(role, label).rect();

@@ -15,11 +15,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = Path(os.environ.get("AIRLIFT_SCREENSHOT", ROOT / "target/editor/editor.png"))
 
-# Colours the editor draws with (plugin/src/editor/view.rs and egui's dark theme).
+# Colours the editor draws with (plugin/src/editor/view.rs, slider.rs and egui's dark theme).
 OUTPUT_BLUE = (90, 190, 255)
 INPUT_GREY = (150, 150, 160)
+INPUT_PEAK = (90, 90, 100)
+OUTPUT_PEAK = (55, 115, 160)
+BAND_FILL = (30, 78, 110)
 CUTOFF_ORANGE = (255, 170, 60)
 SLIDER_FILL = (0, 92, 128)
+FOLLOWING = (150, 100, 35)
 
 
 def pixels_near(image, colour, tolerance=12):
@@ -34,37 +38,68 @@ def load():
     return image
 
 
-def test_the_spectrum_shows_input_output_and_the_cutoff():
-    image = load()
-    spectrum = image[40:400]
-    height, width = spectrum.shape[:2]
-    # The input spectrum runs across the width (music below the cutoff).
-    grey_columns = pixels_near(spectrum, INPUT_GREY, 25).any(axis=0).nonzero()[0]
-    assert len(grey_columns) > 0.6 * width, len(grey_columns)
-    # The cutoff marker: a vertical orange line over most of the height.
+def spectrum_and_marker(image):
+    """The spectrum's part of the picture and the column of the cutoff marker in it."""
+    spectrum = image[40:385]
+    height = spectrum.shape[0]
     orange = pixels_near(spectrum, CUTOFF_ORANGE, 20)
     marker_columns = (orange.sum(axis=0) > 0.7 * height).nonzero()[0]
     assert len(marker_columns) > 0, "no cutoff marker"
-    marker = int(marker_columns.mean())
+    return spectrum, int(marker_columns.mean())
+
+
+def test_the_spectrum_shows_input_output_and_the_cutoff_with_its_value():
+    image = load()
+    spectrum, marker = spectrum_and_marker(image)
+    width = spectrum.shape[1]
+    # The input spectrum runs across the width (music below the cutoff).
+    grey_columns = pixels_near(spectrum, INPUT_GREY, 25).any(axis=0).nonzero()[0]
+    assert len(grey_columns) > 0.6 * width, len(grey_columns)
     assert 0.6 * width < marker < 0.95 * width, marker
-    # The generated band: blue output above the marker, none of it below.
+    # The cutoff's value is written beside the marker: orange text near the top, off the line.
+    orange = pixels_near(spectrum[:30], CUTOFF_ORANGE, 60)
+    beside = np.concatenate([orange[:, marker - 90 : marker - 3], orange[:, marker + 4 :]], axis=1)
+    assert beside.sum() > 40, beside.sum()
+    # The output line shows above the marker, and none of it below (the low band is the input).
     blue = pixels_near(spectrum, OUTPUT_BLUE, 30)
     above = blue[:, marker + 3 :]
-    # At least one and a half blue pixels per column above the marker on average (the band is
-    # shaded and its top is drawn), wherever the detected edge puts the marker.
-    assert above.sum() > 1.5 * above.shape[1], (above.sum(), above.shape[1])
-    assert blue[:, : marker - 40].sum() < 0.05 * blue[:, marker + 3 :].sum()
+    assert above.any(axis=0).mean() > 0.8, above.any(axis=0).mean()
+    assert blue[:, : marker - 40].sum() < 0.05 * above.sum()
+
+
+def test_the_added_band_is_a_filled_area_above_the_cutoff_only():
+    image = load()
+    spectrum, marker = spectrum_and_marker(image)
+    fill = pixels_near(spectrum, BAND_FILL, 10)
+    above = fill[:, marker + 3 :]
+    # An area: on average more than 15 filled pixels in each column above the marker, where
+    # hairlines would give one or two.
+    assert above.sum() > 15 * above.shape[1], (above.sum(), above.shape[1])
+    assert fill[:, : marker - 40].sum() == 0
+
+
+def test_the_peak_holds_are_drawn_over_the_width():
+    image = load()
+    spectrum, _ = spectrum_and_marker(image)
+    width = spectrum.shape[1]
+    input_peak = pixels_near(spectrum, INPUT_PEAK, 12).any(axis=0).sum()
+    output_peak = pixels_near(spectrum, OUTPUT_PEAK, 12).any(axis=0).sum()
+    assert input_peak > 0.5 * width, input_peak
+    assert output_peak > 0.05 * width, output_peak
 
 
 def test_the_controls_are_there():
     image = load()
-    controls = image[400:490]
+    controls = image[395:480]
+    # Mix and Output Gain with their filled parts, and the cutoff slider following the
+    # detection in auto mode, in its own colour.
     fill = pixels_near(controls, SLIDER_FILL, 10)
-    # Three sliders with their filled parts.
     rows = (fill.sum(axis=1) > 40).nonzero()[0]
     groups = np.split(rows, np.nonzero(np.diff(rows) > 3)[0] + 1)
-    assert len(groups) == 3, [list(g[:1]) for g in groups]
-    # Text of labels, values and the status line: light grey pixels (egui's dark theme draws
-    # text at about 140) in the lower part, more than the slider fills (at most 128) account for.
-    text = image[400:560].max(axis=2) > 130
-    assert text.sum() > 2000, text.sum()
+    assert len(groups) == 2, [list(g[:1]) for g in groups]
+    following = pixels_near(controls, FOLLOWING, 10)
+    assert (following.sum(axis=1) > 40).sum() >= 8, following.sum()
+    # Text of labels, values and the status line: light pixels in the lower part, brighter than
+    # any slider fill (at most 150).
+    text = image[395:560].max(axis=2) > 160
+    assert text.sum() > 800, text.sum()

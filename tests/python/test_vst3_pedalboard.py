@@ -72,10 +72,34 @@ def test_reports_its_latency_and_parameters():
     plugin = load_plugin()
     assert set(plugin.parameters) == {
         "cutoff_hz", "auto_cutoff", "model", "mix", "output_gain_db", "execution_provider",
+        "listen", "bypass",
     }
     # The default model, the Spectral U-Net: one window, its look-ahead hop, two hops of slack.
     assert plugin.model == "Spectral U-Net"
     assert plugin.reported_latency_samples == 2048 + 3 * 512
+
+
+def test_bypass_gives_the_input_exactly_at_the_same_position(demo):
+    audio, rate = demo
+    plugin = load_plugin()
+    use_model(plugin, "SBR", rate)
+    plugin.bypass = True
+    output = plugin_render(plugin, audio, rate)
+    # The plugin still reports its latency, and pedalboard compensates it: the input comes out
+    # sample for sample where it went in.
+    assert plugin.reported_latency_samples == 2048
+    np.testing.assert_array_equal(output, audio)
+
+
+def test_input_plus_the_added_band_is_the_output(demo):
+    audio, rate = demo
+    plugin = load_plugin()
+    use_model(plugin, "SBR", rate)
+    output = plugin_render(plugin, audio, rate)
+    plugin.listen = "Added band only"
+    added = plugin_render(plugin, audio, rate)
+    assert np.max(np.abs(added)) > 1e-3
+    np.testing.assert_allclose(audio + added, output, atol=TOLERANCE)
 
 
 @pytest.mark.parametrize("buffer_size", [1024, 333])

@@ -52,7 +52,7 @@ use clack_extensions::audio_ports::{
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
-    ParamInfoFlags, ParamRescanFlags, PluginParams,
+    ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_host::events::event_types::ParamValueEvent;
@@ -65,6 +65,8 @@ use clack_host::process::audio_buffers::{
 };
 use clack_host::process::{PluginAudioConfiguration, StartedPluginAudioProcessor};
 
+/// Re-exported so callers can read a parameter's flags (bypass, stepped, ...).
+pub use clack_extensions::params::ParamInfoFlags;
 use clack_host::entry::PluginEntry;
 /// Re-exported so callers can inspect what [`ClapPluginHost::process`] returned.
 pub use clack_host::process::ProcessStatus;

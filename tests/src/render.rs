@@ -107,3 +107,16 @@ pub fn process_without_allocating(engine: &mut Engine, input: &[Vec<f32>]) -> Ve
     }
     output
 }
+
+/// `input` delayed by `latency` samples, as long as it.
+pub fn delayed(input: &[Vec<f32>], latency: usize) -> Vec<Vec<f32>> {
+    input
+        .iter()
+        .map(|c| {
+            std::iter::repeat_n(0.0, latency)
+                .chain(c.iter().copied())
+                .take(c.len())
+                .collect()
+        })
+        .collect()
+}

@@ -1,14 +1,14 @@
 //! The real `Airlift.clap` bundle in a CLAP host (clack-host): descriptor, parameters, latency
 //! measured with an impulse at 44.1 and 96 kHz, output equal to the engine's, parameter changes
-//! while processing, and state save/restore. `cargo xtask test` builds the bundle first, with
+//! while processing, state save/restore, the host's bypass and listening to the added band. `cargo xtask test` builds the bundle first, with
 //! nice-plug's `assert_process_allocs`, so an allocation in `process` aborts this test.
 
 use std::path::PathBuf;
 
 use airlift::engine::{CutoffMode, EngineSettings, ModelKind};
 use airlift::params::AirliftParams;
-use airlift_tests::clap_host::{ClapId, ClapPluginHost};
-use airlift_tests::render::render;
+use airlift_tests::clap_host::{ClapId, ClapPluginHost, ParamInfoFlags};
+use airlift_tests::render::{delayed, render};
 use airlift_tests::signals::music_like_stereo;
 use airlift_tests::workspace_root;
 use nice_plug::prelude::Param;
@@ -53,6 +53,8 @@ struct Ids {
     model: ClapId,
     mix: ClapId,
     output_gain: ClapId,
+    listen: ClapId,
+    bypass: ClapId,
 }
 
 impl Ids {
@@ -67,6 +69,8 @@ impl Ids {
             model: id("Model"),
             mix: id("Mix"),
             output_gain: id("Output Gain"),
+            listen: id("Listen"),
+            bypass: id("Bypass"),
         }
     }
 }
@@ -143,8 +147,71 @@ fn the_bundle_describes_itself() {
             "Model",
             "Mix",
             "Output Gain",
-            "Execution Provider"
+            "Execution Provider",
+            "Listen",
+            "Bypass"
         ]
+    );
+    // The host's bypass button drives the plugin's own bypass, which keeps the latency.
+    let bypass = host.param_by_name("Bypass").unwrap();
+    assert!(bypass.flags.contains(ParamInfoFlags::IS_BYPASS));
+    assert!(bypass.flags.contains(ParamInfoFlags::IS_AUTOMATABLE));
+}
+
+#[test]
+fn bypass_keeps_the_latency_and_listen_gives_the_added_band() {
+    let rate = 48_000u32;
+    let music = music_like_stereo(rate, 3.0, 78);
+    // Parameters by name: set before activation, and changed at given samples.
+    let run = |before: &[(&str, f64)], changes: &[(usize, &str, f64)]| {
+        let mut host = ClapPluginHost::load(&bundle_path()).unwrap();
+        let ids = Ids::of(&mut host);
+        host.flush_params(&[
+            (ids.auto_cutoff, 0.0),
+            (ids.cutoff, cutoff_value(6000.0)),
+            (ids.model, model_value(ModelKind::Sbr)),
+        ])
+        .unwrap();
+        let before: Vec<(ClapId, f64)> = before
+            .iter()
+            .map(|&(name, value)| (host.param_id(name).unwrap(), value))
+            .collect();
+        host.flush_params(&before).unwrap();
+        let changes: Vec<(usize, ClapId, f64)> = changes
+            .iter()
+            .map(|&(at, name, value)| (at, host.param_id(name).unwrap(), value))
+            .collect();
+        host.activate(rate as f64, 1, 4096).unwrap();
+        let latency = host.latency_samples().unwrap() as usize;
+        (process_all(&mut host, &music, 480, &changes), latency)
+    };
+    let (output, latency) = run(&[], &[]);
+    let delayed = delayed(&music, latency);
+
+    // Bypass on from 1 s to 2 s: the input exactly, at the same position, once the 20 ms
+    // crossfade is over; the same output as before once the crossfade back is over.
+    let (bypassed, bypassed_latency) =
+        run(&[], &[(48_000, "Bypass", 1.0), (96_000, "Bypass", 0.0)]);
+    assert_eq!(bypassed_latency, latency);
+    let ramp = 960;
+    for c in 0..2 {
+        assert_eq!(bypassed[c][..48_000], output[c][..48_000]);
+        assert_eq!(
+            bypassed[c][48_000 + ramp..96_000],
+            delayed[c][48_000 + ramp..96_000]
+        );
+        assert_eq!(bypassed[c][96_000 + ramp..], output[c][96_000 + ramp..]);
+    }
+
+    // Listen to the added band: the input plus what comes out is the output.
+    let (added, _) = run(&[("Listen", 1.0)], &[]);
+    let worst = (0..2)
+        .flat_map(|c| (0..music[c].len()).map(move |i| (c, i)))
+        .map(|(c, i)| (delayed[c][i] + added[c][i] - output[c][i]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-6,
+        "input + added differs from the output by {worst}"
     );
 }
 
@@ -211,6 +278,7 @@ fn latency_is_reported_exactly_and_output_matches_the_engine() {
             model: ModelKind::Sbr,
             mix: 1.0,
             output_gain_db: 0.0,
+            ..EngineSettings::default()
         };
         let (expected, _) = render(rate, &music, settings, &[1000]);
         let max_difference = output
@@ -261,9 +329,13 @@ fn parameters_change_while_processing_and_state_round_trips() {
         model_value(ModelKind::Ddsp)
     );
 
-    // Save, change everything, restore: the saved values come back.
+    // Save, change everything, restore: the saved values come back, Listen and Bypass too.
+    host.flush_params(&[(ids.listen, 1.0), (ids.bypass, 1.0)])
+        .unwrap();
     let saved = host.save_state().unwrap();
     host.flush_params(&[
+        (ids.listen, 0.0),
+        (ids.bypass, 0.0),
         (ids.mix, 1.0),
         (ids.auto_cutoff, 1.0),
         (ids.model, model_value(ModelKind::Sbr)),
@@ -278,6 +350,8 @@ fn parameters_change_while_processing_and_state_round_trips() {
         (ids.auto_cutoff, 0.0),
         (ids.model, model_value(ModelKind::Ddsp)),
         (ids.output_gain, gain_value(0.0)),
+        (ids.listen, 1.0),
+        (ids.bypass, 1.0),
     ];
     for (id, value) in restored {
         assert!(

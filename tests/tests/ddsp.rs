@@ -1,7 +1,7 @@
 //! The shipped DDSP model (`models/ddsp.onnx`, compiled into the plugin): the embedded copy is
 //! the committed file, ONNX Runtime in Rust reproduces PyTorch's reference steps, and in the
-//! engine it leaves the low band untouched, keeps silence silent, generates the band, and
-//! gives the same samples for any block size and in offline mode.
+//! engine it leaves the low band untouched, keeps silence silent, generates the band, gives the
+//! same samples for any block size and in offline mode, and runs on through a bypass.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,7 @@ fn ddsp_engine(rate: u32, cutoff_hz: f32, mode: ProcessingMode) -> Engine {
         model: ModelKind::Ddsp,
         mix: 1.0,
         output_gain_db: 0.0,
+        ..EngineSettings::default()
     };
     airlift_tests::models::ddsp_engine(rate, 1, settings, mode)
 }
@@ -142,4 +143,41 @@ fn any_block_size_and_offline_give_the_same_samples() {
     }
     assert_eq!(realtime.status().dropouts, 0);
     assert!(output == reference);
+}
+
+#[test]
+fn the_model_runs_on_through_a_bypass_so_nothing_warms_up_after_it() {
+    // DDSP carries a recurrent state from frame to frame: had it stopped during the bypass,
+    // the band after it would differ from an engine that was never bypassed.
+    let rate = 48_000;
+    let input = music_like(rate, 3.0, 23);
+    let mut plain = ddsp_engine(rate, 6000.0, ProcessingMode::Offline);
+    let expected = stream(&mut plain, std::slice::from_ref(&input), &[480]);
+    let mut engine = ddsp_engine(rate, 6000.0, ProcessingMode::Offline);
+    let settings = EngineSettings {
+        cutoff: CutoffMode::Manual(6000.0),
+        model: ModelKind::Ddsp,
+        ..EngineSettings::default()
+    };
+    let mut output = input.clone();
+    let mut frames_before_bypass = 0;
+    for start in (0..input.len()).step_by(480) {
+        let bypass = (48_000..96_000).contains(&start);
+        if start == 48_000 {
+            frames_before_bypass = engine.status().model_frames;
+        }
+        if start == 96_000 {
+            // About one frame per hop (512 samples at 48 kHz) while bypassed.
+            let frames = engine.status().model_frames - frames_before_bypass;
+            assert!(
+                frames >= 90,
+                "{frames} model frames during a second of bypass"
+            );
+        }
+        engine.set_settings(EngineSettings { bypass, ..settings });
+        let end = (start + 480).min(input.len());
+        engine.process(&mut [&mut output[start..end]]);
+    }
+    let after_crossfade = 96_000 + 960;
+    assert_eq!(output[after_crossfade..], expected[0][after_crossfade..]);
 }

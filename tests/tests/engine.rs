@@ -1,9 +1,10 @@
 //! Properties of the engine: exact latency, block-size invariance, an untouched low band,
-//! exact silence, containment of corrupt input, and allocation-free processing.
+//! exact silence, containment of corrupt input, allocation-free processing, listening to the
+//! added band alone, and the host's bypass.
 
-use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind};
+use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
 use airlift_tests::filters::{band_energy, brick_wall};
-use airlift_tests::render::{render, stream, VARYING_BLOCKS};
+use airlift_tests::render::{delayed, render, stream, VARYING_BLOCKS};
 use airlift_tests::signals::{music_like, music_like_stereo};
 use airlift_tests::SUPPORTED_RATES_HZ;
 
@@ -16,6 +17,7 @@ fn manual(cutoff_hz: f32) -> EngineSettings {
         model: ModelKind::Sbr,
         mix: 1.0,
         output_gain_db: 0.0,
+        ..EngineSettings::default()
     }
 }
 
@@ -346,4 +348,105 @@ fn display_spectra_are_computed_only_while_shown_and_never_change_the_audio() {
     assert!(published > 80, "{published} display frames");
     assert_eq!(reader.latest().frames, published);
     assert!(output == quiet, "showing the spectra changed the audio");
+}
+
+#[test]
+fn the_input_plus_the_added_band_is_the_output() {
+    let rate = 48_000;
+    // Band-limited below the cutoff, so that the band above it is all added.
+    let input: Vec<Vec<f32>> = music_like_stereo(rate, 3.0, 11)
+        .iter()
+        .map(|c| brick_wall(c, rate, 5500.0))
+        .collect();
+    for (mix, output_gain_db) in [(1.0, 0.0), (0.5, -3.0)] {
+        let settings = EngineSettings {
+            mix,
+            output_gain_db,
+            ..manual(6000.0)
+        };
+        let added_settings = EngineSettings {
+            listen: Listen::Added,
+            ..settings
+        };
+        let (output, engine) = render(rate, &input, settings, &VARYING_BLOCKS);
+        let (added, _) = render(rate, &input, added_settings, &VARYING_BLOCKS);
+        let dry = delayed(&input, engine.latency_samples() as usize);
+        for c in 0..2 {
+            let worst = (0..input[c].len())
+                .map(|i| (dry[c][i] + added[c][i] - output[c][i]).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-6, "mix {mix}, gain {output_gain_db} dB: {worst}");
+        }
+        // What is added is the generated band (and the gain's change), not the music below.
+        let band = |signal: &[f32], from_hz: f32, to_hz: f32| {
+            band_energy(&signal[rate as usize..], rate, from_hz, to_hz)
+        };
+        if output_gain_db == 0.0 {
+            assert!(band(&added[0], 0.0, 5000.0) < 1e-9 * band(&output[0], 0.0, 5000.0));
+            assert!(band(&added[0], 7000.0, 20_000.0) > 0.5 * band(&output[0], 7000.0, 20_000.0));
+        }
+    }
+}
+
+#[test]
+fn bypass_gives_the_input_at_the_same_delay_and_crossfades_in_and_out() {
+    let rate = 44_100;
+    let input = music_like_stereo(rate, 3.0, 12);
+    let settings = manual(5000.0);
+    let (processed, engine) = render(rate, &input, settings, &[441]);
+    let latency = engine.latency_samples() as usize;
+    let dry = delayed(&input, latency);
+
+    // Bypassed from the start: exactly the delayed input.
+    let bypassed = EngineSettings {
+        bypass: true,
+        ..settings
+    };
+    let (output, _) = render(rate, &input, bypassed, &VARYING_BLOCKS);
+    assert_eq!(output, dry);
+
+    // Bypass pressed at 1 s and released at 2 s: the same latency throughout, each switch a
+    // ramp between the processed output and the delayed input.
+    let mut engine = Engine::new(rate as f32, 2, settings).unwrap();
+    let block = 441;
+    let mut output = input.clone();
+    for start in (0..input[0].len()).step_by(block) {
+        let seconds = start as f32 / rate as f32;
+        engine.set_settings(EngineSettings {
+            bypass: (1.0..2.0).contains(&seconds),
+            ..settings
+        });
+        let (left, right) = output.split_at_mut(1);
+        let end = (start + block).min(input[0].len());
+        let mut slices = [&mut left[0][start..end], &mut right[0][start..end]];
+        nice_assert_no_alloc::assert_no_alloc(|| engine.process(&mut slices));
+    }
+    let ramp = (airlift::engine::SMOOTHING_SECONDS * rate as f32) as usize;
+    for c in 0..2 {
+        for i in 0..input[c].len() {
+            let (p, d, y) = (processed[c][i], dry[c][i], output[c][i]);
+            let seconds = i as f32 / rate as f32;
+            if seconds < 1.0 || (2.0 * rate as f32) as usize + ramp < i {
+                assert_eq!(y, p, "processed at sample {i}");
+            } else if (rate as usize + ramp..2 * rate as usize).contains(&i) {
+                assert_eq!(y, d, "bypassed at sample {i}");
+            } else {
+                assert!(
+                    y >= p.min(d) - 1e-6 && y <= p.max(d) + 1e-6,
+                    "sample {i} is not between the processed output and the input"
+                );
+            }
+        }
+    }
+    // The switch is a crossfade, not a jump: no step larger than the signals' own.
+    let largest_step = |signal: &[f32]| {
+        signal
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0f32, f32::max)
+    };
+    for c in 0..2 {
+        let own = largest_step(&processed[c]).max(largest_step(&dry[c]));
+        assert!(largest_step(&output[c]) <= own * 1.5 + 1e-6);
+    }
 }

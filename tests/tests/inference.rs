@@ -47,6 +47,7 @@ fn settings() -> EngineSettings {
         model: ModelKind::SpectralUnet,
         mix: 1.0,
         output_gain_db: 0.0,
+        ..EngineSettings::default()
     }
 }
 

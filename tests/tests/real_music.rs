@@ -16,6 +16,8 @@
 //!   (`render --cutoff`, `eval --json`) as users run it, come out closer to the original than
 //!   they went in, with the Spectral U-Net below SBR in every case and on average by a margin
 //!   that a model which learnt nothing cannot reach.
+//! - **Detect again.** After the material changes to a lower band limit, a fresh detection finds
+//!   it within 2 s of sound at it, and the band keeps its old cutoff while it listens.
 //! - **After a pause.** Music that resumes after a second of digital silence gets the band it
 //!   gets without the pause, not a burst.
 
@@ -259,6 +261,7 @@ fn forced_engine(model: ModelKind, rate: u32, channels: usize, cutoff_hz: f32) -
         model,
         mix: 1.0,
         output_gain_db: 0.0,
+        ..EngineSettings::default()
     };
     match model {
         ModelKind::Sbr => Engine::new(rate as f32, channels, settings).unwrap(),
@@ -507,4 +510,102 @@ fn music_resuming_after_a_pause_gets_the_band_it_gets_without_one() {
         }
     }
     assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// The band limit before the material changes in the "Detect again" test, in Hz.
+const BEFORE_CHANGE_HZ: f32 = 11_000.0;
+
+/// The band limit after it, in Hz.
+const AFTER_CHANGE_HZ: f32 = 6000.0;
+
+/// Seconds of the first material before "Detect again".
+const BEFORE_CHANGE_SECONDS: f32 = 4.0;
+
+/// Share of the cases whose new edge "Detect again" must find within [`SETTLE_SECONDS`] of
+/// sound at it.
+const REQUIRED_REDETECTED_RATE: f32 = 0.9;
+
+/// Music band-limited at 11 kHz, then the same music at 6 kHz, as when a session moves on to a
+/// lower-rate file. The long-term detection keeps the higher edge (with the call removed, it
+/// stayed at 11 kHz in all 18 cases); "Detect again" finds the new one within 2 s of sound at it
+/// and keeps the old band until it does.
+#[test]
+fn detect_again_finds_the_new_band_limit_and_keeps_the_band_meanwhile() {
+    let excerpts = load_excerpts();
+    let work_root = std::env::temp_dir().join(format!("airlift-again-{}", std::process::id()));
+    let outcomes = parallel_map(&excerpts, |excerpt| {
+        let rate = excerpt.sample_rate_hz;
+        let work_dir = work_root.join(&excerpt.name);
+        let before = band_limit(excerpt, BandLimit::BrickWall(BEFORE_CHANGE_HZ), &work_dir);
+        let after = band_limit(excerpt, BandLimit::BrickWall(AFTER_CHANGE_HZ), &work_dir);
+        if !before.below_own_edge || !after.below_own_edge {
+            return None;
+        }
+        let settings = EngineSettings {
+            mix: 0.0,
+            ..EngineSettings::default()
+        };
+        let mut engine = Engine::new(rate as f32, excerpt.channels.len(), settings).unwrap();
+        let split = (BEFORE_CHANGE_SECONDS * rate as f32) as usize;
+        let first: Vec<Vec<f32>> = before
+            .channels
+            .iter()
+            .map(|c| c[..split].to_vec())
+            .collect();
+        stream(&mut engine, &first, &[512]);
+        let old = engine.detection();
+        if error_octaves(old, before.true_edge_hz).is_none_or(|e| e.abs() > TOLERANCE_OCTAVES) {
+            // The first edge was not found: nothing to detect again from.
+            return None;
+        }
+        engine.detect_again();
+        assert_eq!(engine.detection(), Detection::Listening);
+        // The new material from its start: the band keeps the old cutoff until the new one.
+        let sound_at_edge_s =
+            first_sound_at_edge_seconds(&excerpt.channels, rate, after.true_edge_hz);
+        let settle_at = ((sound_at_edge_s + SETTLE_SECONDS) * rate as f32) as usize;
+        let mut settled = Detection::Listening;
+        let mut band_kept = true;
+        for start in (0..after.channels[0].len()).step_by(512) {
+            let end = (start + 512).min(after.channels[0].len());
+            let block: Vec<Vec<f32>> = after
+                .channels
+                .iter()
+                .map(|c| c[start..end].to_vec())
+                .collect();
+            stream(&mut engine, &block, &[512]);
+            if engine.detection() == Detection::Listening {
+                band_kept &= engine.status().applied_cutoff_hz == old.cutoff_hz();
+            }
+            if end <= settle_at {
+                settled = engine.detection();
+            }
+        }
+        Some((
+            excerpt.name.clone(),
+            old,
+            settled,
+            band_kept,
+            after.true_edge_hz,
+        ))
+    });
+    let _ = std::fs::remove_dir_all(&work_root);
+    let cases: Vec<_> = outcomes.into_iter().flatten().collect();
+    assert!(cases.len() >= 10, "only {} cases", cases.len());
+    let mut found = 0;
+    for (name, old, settled, band_kept, true_hz) in &cases {
+        let hit = error_octaves(*settled, *true_hz).is_some_and(|e| e.abs() <= TOLERANCE_OCTAVES);
+        eprintln!("{name}: {old:?} then {settled:?} (true {true_hz:.0} Hz)");
+        found += usize::from(hit);
+        assert!(
+            band_kept,
+            "{name}: the old band stopped while listening again"
+        );
+    }
+    let rate = found as f32 / cases.len() as f32;
+    assert!(
+        rate >= REQUIRED_REDETECTED_RATE,
+        "{found} of {} found the new edge within {SETTLE_SECONDS} s of sound at it",
+        cases.len()
+    );
 }

@@ -27,6 +27,7 @@ fn unet_engine(rate: u32, cutoff_hz: f32, mode: ProcessingMode) -> Engine {
         model: ModelKind::SpectralUnet,
         mix: 1.0,
         output_gain_db: 0.0,
+        ..EngineSettings::default()
     };
     shipped_engine(ModelKind::SpectralUnet, rate, 1, settings, mode)
 }
@@ -164,6 +165,7 @@ fn processing_with_the_unet_never_allocates() {
             model: ModelKind::SpectralUnet,
             mix: 1.0,
             output_gain_db: 0.0,
+            ..EngineSettings::default()
         };
         let mut engine = shipped_engine(
             ModelKind::SpectralUnet,

@@ -17,7 +17,7 @@ use airlift::dsp::cutoff::Detection;
 use airlift::dsp::fill::FillWeights;
 use airlift::dsp::stft::StftLayout;
 use airlift::engine::{
-    check_sample_rate, CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode,
+    check_sample_rate, CutoffMode, Engine, EngineSettings, Listen, ModelKind, ProcessingMode,
     MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
 };
 use airlift::inference::manifest::KIND_HARMONIC_NOISE;
@@ -74,6 +74,10 @@ enum Command {
         /// Output gain in dB.
         #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
         gain_db: f32,
+        /// What to write: output (the restored signal) or added (only what Airlift adds, the
+        /// output less the input: the plugin's Listen parameter).
+        #[arg(long, default_value = "output", value_parser = parse_listen)]
+        listen: Listen,
         /// Where a neural model runs: auto, cpu or cuda.
         #[arg(long, default_value = "auto", value_parser = parse_provider)]
         provider: ProviderChoice,
@@ -164,6 +168,16 @@ fn parse_model(text: &str) -> Result<ModelKind, String> {
     })
 }
 
+fn parse_listen(text: &str) -> Result<Listen, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "output" => Ok(Listen::Output),
+        "added" => Ok(Listen::Added),
+        _ => Err(format!(
+            "unknown listen choice '{text}' (choose output, added)"
+        )),
+    }
+}
+
 fn parse_provider(text: &str) -> Result<ProviderChoice, String> {
     match text.to_ascii_lowercase().as_str() {
         "auto" => Ok(ProviderChoice::Auto),
@@ -210,6 +224,7 @@ fn main() -> ExitCode {
             model,
             mix,
             gain_db,
+            listen,
             provider,
             threads,
             format,
@@ -224,6 +239,8 @@ fn main() -> ExitCode {
                     model,
                     mix,
                     output_gain_db: gain_db,
+                    listen,
+                    bypass: false,
                 },
                 session: SessionSettings {
                     provider,

@@ -50,7 +50,12 @@ impl StftLayout {
         self.sample_rate_hz / self.fft_size as f32
     }
 
-    /// Half the sample rate.
+    /// Frames (hops) per second.
+    pub fn frames_per_second(&self) -> f32 {
+        self.sample_rate_hz / self.hop_size as f32
+    }
+
+    /// Half the sample rate, in Hz.
     pub fn nyquist_hz(&self) -> f32 {
         self.sample_rate_hz / 2.0
     }

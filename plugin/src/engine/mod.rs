@@ -6,7 +6,8 @@
 //! adds to the input above the ramp: [`crate::dsp::fill`]) is made, then synthesized and
 //! overlap-added. The output is
 //! `gain · (dry + mix · correction)`: below the ramp it is the input itself, delayed, whatever
-//! the mix; silence in gives exact zeros out.
+//! the mix; silence in gives exact zeros out. Listening to the added band alone takes `dry` off
+//! it, and the host's bypass crossfades to `dry`; both ramp like the mix.
 //!
 //! With a neural model the frame also goes to the inference worker, and its correction is
 //! overlap-added `lookahead + slack` frames later (the latency grows by as many hops). The SBR
@@ -14,7 +15,8 @@
 //! not arrived gets it instead (the overlap-add crossfades the switch) and the dropout counter
 //! rises; offline, the engine waits for every result, so a bounce equals an unhurried run.
 
-pub mod settings;
+pub mod requests;
+mod settings;
 pub mod status;
 
 use std::sync::Arc;
@@ -29,14 +31,19 @@ use crate::dsp::smoother::LinearSmoother;
 use crate::dsp::stft::{StftLayout, StftPlans, StftScratch, OVERLAP};
 use crate::inference::worker::WorkerLink;
 
+pub use requests::DetectAgain;
 pub use settings::{
-    CutoffMode, EngineSettings, ModelKind, MAX_CUTOFF_HZ, MAX_SAMPLE_RATE_HZ, MIN_CUTOFF_HZ,
-    MIN_SAMPLE_RATE_HZ,
+    CutoffMode, EngineSettings, Listen, ModelKind, MAX_CUTOFF_HZ, MAX_SAMPLE_RATE_HZ,
+    MIN_CUTOFF_HZ, MIN_SAMPLE_RATE_HZ,
 };
 pub use status::{EngineStatus, SharedStatus};
 
-/// Length of the mix and gain ramps in seconds.
+/// Length of the mix, gain, listen and bypass ramps in seconds.
 pub const SMOOTHING_SECONDS: f32 = 0.02;
+
+/// Seconds a fresh detection after [`Engine::detect_again`] must keep saying "no band limit"
+/// before the band held from the previous one ends (a detection settles within 2 s of sound).
+pub const DETECT_AGAIN_NO_LIMIT_SECONDS: f32 = 2.0;
 
 /// Whole hops a model result may take beyond its look-ahead before its frame falls back to SBR.
 pub const INFERENCE_SLACK_FRAMES: usize = 2;
@@ -127,6 +134,11 @@ pub struct Engine {
     band: BandLayout,
     /// The cutoff the band was last laid out for (`None`: no cutoff asked for).
     band_request_hz: Option<f32>,
+    /// In auto mode, the cutoff kept while a new detection listens after
+    /// [`Engine::detect_again`], so the band does not vanish meanwhile.
+    held_cutoff_hz: Option<f32>,
+    /// Frames the new detection has said "no band limit" while a cutoff is held.
+    held_no_limit_frames: u32,
     /// Whether `band` holds a band to generate (the request may lie above the top).
     band_active: bool,
     /// Samples into the current hop.
@@ -141,6 +153,15 @@ pub struct Engine {
     mix_values: Vec<f32>,
     /// Per-sample gain values of the chunk being processed (one hop at most).
     gain_values: Vec<f32>,
+    /// Share of the delayed input in the output before the bypass: 1 to listen to the output,
+    /// 0 to listen to what is added.
+    dry_share: LinearSmoother,
+    /// Per-sample `dry_share` values of the chunk being processed.
+    dry_share_values: Vec<f32>,
+    /// Share of the processed signal against the bypass's delayed input: 1 active, 0 bypassed.
+    active_share: LinearSmoother,
+    /// Per-sample `active_share` values of the chunk being processed.
+    active_share_values: Vec<f32>,
     /// The settings of the latest block.
     settings: EngineSettings,
     /// Input samples muted because they were NaN, infinite or huge.
@@ -235,6 +256,8 @@ impl Engine {
             fill_weights: vec![0.0; 2 * layout.num_bins()],
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
+            held_cutoff_hz: None,
+            held_no_limit_frames: 0,
             band_active: false,
             hop_position: 0,
             ring_position: 0,
@@ -242,6 +265,10 @@ impl Engine {
             gain: LinearSmoother::new(db_to_gain(settings.output_gain_db), ramp_samples),
             mix_values: vec![0.0; layout.hop_size],
             gain_values: vec![0.0; layout.hop_size],
+            dry_share: LinearSmoother::new(1.0, ramp_samples),
+            dry_share_values: vec![0.0; layout.hop_size],
+            active_share: LinearSmoother::new(1.0, ramp_samples),
+            active_share_values: vec![0.0; layout.hop_size],
             settings,
             rejected_samples: 0,
             corrupt_frames_left: 0,
@@ -259,8 +286,7 @@ impl Engine {
             display_fresh: false,
         };
         engine.set_settings(settings);
-        engine.mix.reset(engine.mix.target());
-        engine.gain.reset(engine.gain.target());
+        engine.reset_ramps();
         Ok(engine)
     }
 
@@ -281,12 +307,30 @@ impl Engine {
         self.channels.len()
     }
 
-    /// Takes new settings; mix and gain ramp from their current values, the cutoff applies from
-    /// the next frame on (the overlap-add crossfades it). No allocation.
+    /// Takes new settings; mix, gain, listen and bypass ramp from their current values, the
+    /// cutoff applies from the next frame on (the overlap-add crossfades it). No allocation.
     pub fn set_settings(&mut self, settings: EngineSettings) {
         self.settings = settings;
         self.mix.set_target(settings.mix.clamp(0.0, 1.0));
         self.gain.set_target(db_to_gain(settings.output_gain_db));
+        self.dry_share.set_target(match settings.listen {
+            Listen::Output => 1.0,
+            Listen::Added => 0.0,
+        });
+        self.active_share
+            .set_target(if settings.bypass { 0.0 } else { 1.0 });
+    }
+
+    /// Puts every ramp at its target.
+    fn reset_ramps(&mut self) {
+        for ramp in [
+            &mut self.mix,
+            &mut self.gain,
+            &mut self.dry_share,
+            &mut self.active_share,
+        ] {
+            ramp.reset(ramp.target());
+        }
     }
 
     /// Clears all audio state (delay lines, overlap-add, detector), as after a transport jump.
@@ -300,11 +344,22 @@ impl Engine {
         self.corrupt_frames_left = 0;
         self.detector.reset();
         self.band_request_hz = None;
+        self.held_cutoff_hz = None;
         self.band_active = false;
         self.hop_position = 0;
         self.ring_position = 0;
-        self.mix.reset(self.mix.target());
-        self.gain.reset(self.gain.target());
+        self.reset_ramps();
+    }
+
+    /// Starts the band-limit detection afresh, as after a change of material ("Detect again" in
+    /// the editor). In auto mode the band keeps its current cutoff until the new detection
+    /// settles, within about 2 s of sound. Real-time safe.
+    pub fn detect_again(&mut self) {
+        if let Some(hz) = self.detector.detection().cutoff_hz() {
+            self.held_cutoff_hz = Some(hz);
+        }
+        self.held_no_limit_frames = 0;
+        self.detector.reset();
     }
 
     /// What the engine is doing, for the editor, the log and the CLI.
@@ -372,6 +427,9 @@ impl Engine {
             let chunk = (len - offset).min(hop - self.hop_position);
             self.mix.fill(&mut self.mix_values[..chunk]);
             self.gain.fill(&mut self.gain_values[..chunk]);
+            self.dry_share.fill(&mut self.dry_share_values[..chunk]);
+            self.active_share
+                .fill(&mut self.active_share_values[..chunk]);
             for (channel, io) in self.channels.iter_mut().zip(block.iter_mut()) {
                 let io = &mut io[offset..offset + chunk];
                 let ring = &mut channel.ring[self.ring_position..self.ring_position + chunk];
@@ -387,7 +445,12 @@ impl Engine {
                     };
                     let dry = ring[i];
                     ring[i] = input;
-                    io[i] = self.gain_values[i] * (dry + self.mix_values[i] * correction[i]);
+                    let output = self.gain_values[i] * (dry + self.mix_values[i] * correction[i]);
+                    // Written so that each end of a ramp is exact: the output itself, the
+                    // added band alone, or the delayed input.
+                    let heard = output - (1.0 - self.dry_share_values[i]) * dry;
+                    let active = self.active_share_values[i];
+                    io[i] = active * heard + (1.0 - active) * dry;
                 }
             }
             offset += chunk;
@@ -566,7 +629,22 @@ impl Engine {
     /// Chooses the cutoff for the next frame and rebuilds the band layout when it moved.
     fn update_band(&mut self) {
         let cutoff_hz = match self.settings.cutoff {
-            CutoffMode::Auto => self.detector.detection().cutoff_hz(),
+            CutoffMode::Auto => match (self.detector.detection(), self.held_cutoff_hz) {
+                (Detection::Listening, held) => held,
+                // A fresh detection may say "no band limit" before it has heard enough at the
+                // edge: the held band ends only when that verdict lasts.
+                (Detection::NoBandLimit, Some(held))
+                    if (self.held_no_limit_frames as f32)
+                        < DETECT_AGAIN_NO_LIMIT_SECONDS * self.layout.frames_per_second() =>
+                {
+                    self.held_no_limit_frames += 1;
+                    Some(held)
+                }
+                (settled, _) => {
+                    self.held_cutoff_hz = None;
+                    settled.cutoff_hz()
+                }
+            },
             CutoffMode::Manual(hz) => Some(hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ)),
         };
         if cutoff_hz != self.band_request_hz {

@@ -62,6 +62,17 @@ pub enum CutoffMode {
     Manual(f32),
 }
 
+/// What the output carries: the restored signal, or only what Airlift adds to it, so that an
+/// engineer can judge the generated band on its own (restoration tools call it the delta).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Listen {
+    /// The restored signal.
+    #[default]
+    Output,
+    /// The output less the input delayed by the latency: input plus added equals output.
+    Added,
+}
+
 /// Everything the engine reads from the parameters, once per block.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EngineSettings {
@@ -73,6 +84,11 @@ pub struct EngineSettings {
     pub mix: f32,
     /// Output gain in dB.
     pub output_gain_db: f32,
+    /// What the output carries.
+    pub listen: Listen,
+    /// The host's bypass: the output is the input delayed by the latency, while the model
+    /// runs on so that nothing warms up when the bypass ends.
+    pub bypass: bool,
 }
 
 impl Default for EngineSettings {
@@ -82,6 +98,8 @@ impl Default for EngineSettings {
             model: ModelKind::Sbr,
             mix: 1.0,
             output_gain_db: 0.0,
+            listen: Listen::Output,
+            bypass: false,
         }
     }
 }

@@ -41,8 +41,8 @@ impl EngineStatus {
             return None;
         }
         Some(match self.requested_model {
-            ModelKind::SpectralUnet => "the Spectral U-Net model is not running; SBR runs instead",
-            ModelKind::Ddsp => "the DDSP model is not running; SBR runs instead",
+            ModelKind::SpectralUnet => "Spectral U-Net is not running. Using SBR.",
+            ModelKind::Ddsp => "DDSP is not running. Using SBR.",
             ModelKind::Sbr => "SBR is unavailable",
         })
     }
