@@ -16,7 +16,7 @@
 //! rises; offline, the engine waits for every result, so a bounce equals an unhurried run.
 
 pub mod requests;
-mod settings;
+pub mod settings;
 pub mod status;
 
 use std::sync::Arc;
