@@ -8,13 +8,15 @@ trend (-12 to +6 dB per octave) times a Butterworth template of order 2 to 16 on
 transform's axis, from half an octave below each candidate corner to the top of content. The
 counts of corners within a sixth of an octave, for several summaries over time of each
 1/24-octave band's level (the detector uses the 95th percentile), bound what any detector of
-this kind can reach on the excerpts.
+this kind can reach on the excerpts. With `--known-order` the fitter is also told the
+filter's order (only that template is fitted), which no detector is told.
 
-Usage (from `models/`): python -m airlift_train.slope_ceiling
+Usage (from `models/`): python -m airlift_train.slope_ceiling [--known-order]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -79,9 +81,10 @@ def template_db(order: int, warped_octaves: np.ndarray) -> np.ndarray:
     return -10 * np.log10(1 + 2.0 ** (2 * order * warped_octaves))
 
 
-def oracle_corner_hz(grid: np.ndarray, level: np.ndarray, rate: int) -> float:
-    """The corner of the best trend × Butterworth fit, searched over three octaves below the
-    top of content."""
+def oracle_corner_hz(grid: np.ndarray, level: np.ndarray, rate: int,
+                     orders: tuple[int, ...] = TEMPLATE_ORDERS) -> float:
+    """The corner of the best trend × Butterworth fit (templates of `orders`), searched over
+    three octaves below the top of content."""
     n_top = np.searchsorted(grid, 0.95 * rate / 2)
     floor = level[n_top - 3:n_top].mean()
     top = max(i for i in range(1, n_top)
@@ -95,7 +98,7 @@ def oracle_corner_hz(grid: np.ndarray, level: np.ndarray, rate: int) -> float:
             continue
         x = log2_hz[points] - log2_hz[corner]
         design = np.vstack([np.ones_like(x), x]).T
-        for order in TEMPLATE_ORDERS:
+        for order in orders:
             residual = level[points] - template_db(order, warped[points] - warped[corner])
             (_, trend), *_ = np.linalg.lstsq(design, residual, rcond=None)
             trend = np.clip(trend, -12.0, 6.0)
@@ -107,6 +110,10 @@ def oracle_corner_hz(grid: np.ndarray, level: np.ndarray, rate: int) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--known-order", action="store_true",
+                        help="fit only the template of the filter's own order")
+    known_order = parser.parse_args().known_order
     listing = json.loads((EXCERPTS / "excerpts.json").read_text())
     hits = {(order, name): 0 for order in ORDERS_UNDER_TEST for name in SUMMARIES}
     cases = {order: 0 for order in ORDERS_UNDER_TEST}
@@ -119,8 +126,9 @@ def main() -> None:
                 sos = signal.butter(order, cutoff_hz, fs=rate, output="sos")
                 grid, levels = grid_levels_db(signal.sosfilt(sos, x, axis=0), rate)
                 cases[order] += 1
+                orders = (order,) if known_order else TEMPLATE_ORDERS
                 for name, level in summaries(levels).items():
-                    error = np.log2(oracle_corner_hz(grid, level, rate) / cutoff_hz)
+                    error = np.log2(oracle_corner_hz(grid, level, rate, orders) / cutoff_hz)
                     hits[(order, name)] += abs(error) <= TOLERANCE_OCTAVES
         print(f"measured {entry['file']}", flush=True)
     print()

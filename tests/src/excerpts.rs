@@ -7,7 +7,7 @@ use airlift::audio_file::read_audio;
 
 use realfft::RealFftPlanner;
 
-use crate::filters::{brick_wall, butterworth, chebyshev1, mp3_round_trip};
+use crate::filters::{brick_wall, butterworth, chebyshev1, elliptic, mp3_round_trip};
 
 /// One recorded excerpt with what `excerpts.json` says of it.
 #[derive(Debug, Clone)]
@@ -60,6 +60,8 @@ pub enum BandLimit {
     Butterworth(usize, f32),
     /// An 8th-order Chebyshev type I low-pass (1 dB ripple) whose pass band ends here.
     Chebyshev(f32),
+    /// A 6th-order elliptic low-pass (0.5 dB ripple, 60 dB stopband) whose pass band ends here.
+    Elliptic(f32),
     /// lame at this bit rate (CBR, at the excerpt's own rate).
     Mp3(u32),
 }
@@ -71,6 +73,7 @@ impl BandLimit {
             BandLimit::BrickWall(hz) => format!("brick wall {hz:.0} Hz"),
             BandLimit::Butterworth(order, hz) => format!("Butterworth {order} {hz:.0} Hz"),
             BandLimit::Chebyshev(hz) => format!("Chebyshev I {hz:.0} Hz"),
+            BandLimit::Elliptic(hz) => format!("elliptic {hz:.0} Hz"),
             BandLimit::Mp3(kbps) => format!("MP3 {kbps} kbps"),
         }
     }
@@ -83,6 +86,7 @@ impl BandLimit {
             BandLimit::Butterworth(8, _) => "Butterworth 8",
             BandLimit::Butterworth(_, _) => "Butterworth 12",
             BandLimit::Chebyshev(_) => "Chebyshev I 8",
+            BandLimit::Elliptic(_) => "elliptic 6",
             BandLimit::Mp3(_) => "MP3 (lame)",
         }
     }
@@ -95,8 +99,8 @@ pub const FILTER_CUTOFFS_HZ: [f32; 7] =
 /// Bit rates of the MP3 band limits.
 pub const MP3_KBPS: [u32; 7] = [32, 48, 64, 96, 128, 160, 192];
 
-/// Every band limit applied to each excerpt: brick wall, Butterworth 4, 8 and 12 and
-/// Chebyshev I at every cutoff of [`FILTER_CUTOFFS_HZ`], and lame at every rate of
+/// Every band limit applied to each excerpt: brick wall, Butterworth 4, 8 and 12, Chebyshev I
+/// and elliptic at every cutoff of [`FILTER_CUTOFFS_HZ`], and lame at every rate of
 /// [`MP3_KBPS`].
 pub fn all_band_limits() -> Vec<BandLimit> {
     let mut limits = Vec::new();
@@ -106,6 +110,7 @@ pub fn all_band_limits() -> Vec<BandLimit> {
             limits.push(BandLimit::Butterworth(order, hz));
         }
         limits.push(BandLimit::Chebyshev(hz));
+        limits.push(BandLimit::Elliptic(hz));
     }
     limits.extend(MP3_KBPS.map(BandLimit::Mp3));
     limits
@@ -135,6 +140,7 @@ pub fn band_limit(excerpt: &Excerpt, limit: BandLimit, work_dir: &Path) -> BandL
             (per_channel(&|c| butterworth(c, rate, hz, order)), hz)
         }
         BandLimit::Chebyshev(hz) => (per_channel(&|c| chebyshev1(c, rate, hz, 8, 1.0)), hz),
+        BandLimit::Elliptic(hz) => (per_channel(&|c| elliptic(c, rate, hz)), hz),
         BandLimit::Mp3(kbps) => {
             let mp3 = mp3_round_trip(&excerpt.channels, rate, kbps, work_dir);
             let (start, end) = mp3.transition_hz;

@@ -1,4 +1,5 @@
-//! The band limits the detector must recognise (brick-wall, Butterworth and MP3 through lame),
+//! The band limits the detector must recognise (brick-wall, Butterworth, Chebyshev I, elliptic
+//! and MP3 through lame),
 //! and the band-energy measurement the tests judge outputs by.
 
 use std::path::Path;
@@ -107,6 +108,39 @@ pub fn chebyshev1(
         let b = [a0s / a0, 2.0 * a0s / a0, a0s / a0];
         let a = [2.0 * (a0s - k * k) / a0, (k * k - a1s * k + a0s) / a0];
         biquad(&mut out, b, a);
+    }
+    out.into_iter().map(|x| x as f32).collect()
+}
+
+/// The elliptic low-pass of `tests/filters/elliptic.json` (order 6, 0.5 dB of pass-band ripple,
+/// a 60 dB stopband, designed by SciPy: `tests/filters/elliptic.py` writes it) whose pass band
+/// ends at `edge_hz`, as a cascade of second-order sections computed in f64. Panics when the
+/// file holds no filter for this rate and edge.
+pub fn elliptic(signal: &[f32], sample_rate_hz: u32, edge_hz: f32) -> Vec<f32> {
+    let path = crate::workspace_root().join("tests/filters/elliptic.json");
+    let text = std::fs::read_to_string(&path).expect("tests/filters/elliptic.json");
+    let designs: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let design = designs["filters"]
+        .as_array()
+        .expect("filters")
+        .iter()
+        .find(|f| {
+            f["sample_rate_hz"].as_u64() == Some(sample_rate_hz as u64)
+                && f["edge_hz"].as_f64() == Some(edge_hz as f64)
+        })
+        .unwrap_or_else(|| {
+            panic!("no elliptic filter at {sample_rate_hz} Hz for {edge_hz} Hz: run elliptic.py")
+        });
+    let mut out: Vec<f64> = signal.iter().map(|&x| x as f64).collect();
+    for section in design["sections"].as_array().expect("sections") {
+        let c: Vec<f64> = section
+            .as_array()
+            .expect("a section")
+            .iter()
+            .map(|v| v.as_f64().expect("a coefficient"))
+            .collect();
+        assert!(c.len() == 6 && c[3] == 1.0, "b0 b1 b2 1 a1 a2");
+        biquad(&mut out, [c[0], c[1], c[2]], [c[4], c[5]]);
     }
     out.into_iter().map(|x| x as f32).collect()
 }
@@ -232,4 +266,50 @@ pub fn band_energy(signal: &[f32], sample_rate_hz: u32, from_hz: f32, to_hz: f32
         .filter(|(k, _)| (from_hz..to_hz).contains(&(*k as f32 * bin_hz)))
         .map(|(_, c)| c.norm_sqr() as f64)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::excerpts::FILTER_CUTOFFS_HZ;
+
+    /// The gain in dB of `filter` on a sine at `hz`, after its start-up transient.
+    fn sine_gain_db(sample_rate_hz: u32, hz: f32, filter: impl Fn(&[f32]) -> Vec<f32>) -> f64 {
+        let len = sample_rate_hz as usize / 2;
+        let step = std::f64::consts::TAU * hz as f64 / sample_rate_hz as f64;
+        let sine: Vec<f32> = (0..len).map(|i| (step * i as f64).sin() as f32).collect();
+        let out = filter(&sine);
+        let power = |x: &[f32]| {
+            x[len / 2..]
+                .iter()
+                .map(|&v| (v as f64).powi(2))
+                .sum::<f64>()
+        };
+        10.0 * (power(&out) / power(&sine)).log10()
+    }
+
+    #[test]
+    fn the_elliptic_low_passes_keep_their_pass_band_and_hold_their_stopband_down() {
+        for rate in [44_100, 48_000] {
+            for edge_hz in FILTER_CUTOFFS_HZ {
+                let filter = |x: &[f32]| elliptic(x, rate, edge_hz);
+                for fraction in [0.5, 0.9, 0.99] {
+                    let gain = sine_gain_db(rate, edge_hz * fraction, filter);
+                    assert!(
+                        (-0.55..=0.05).contains(&gain),
+                        "{rate} Hz, edge {edge_hz} Hz: {gain:.2} dB at {fraction} of the edge"
+                    );
+                }
+                // A 6th-order design with 0.5 dB of ripple reaches its 60 dB stopband within
+                // half an octave of the edge (less near Nyquist, where the bilinear transform
+                // narrows the transition).
+                let stop_hz = (edge_hz * 1.45).min(0.95 * rate as f32 / 2.0);
+                let gain = sine_gain_db(rate, stop_hz, filter);
+                assert!(
+                    gain <= -59.0,
+                    "{rate} Hz, edge {edge_hz} Hz: {gain:.1} dB at {stop_hz:.0} Hz"
+                );
+            }
+        }
+    }
 }
