@@ -26,8 +26,10 @@
 //!    [`MIN_APPROACH_DB_PER_OCTAVE`]. The bright spectrum is fitted, by least squares, with the
 //!    music's own straight trend times a Butterworth low-pass of some order
 //!    ([`SLOPE_ORDERS`]) on the frequency axis of the bilinear transform (digital filters bend
-//!    towards Nyquist); the edge is the corner of the best fit. A natural roll-off that meets
-//!    the floor gently is no band limit.
+//!    towards Nyquist); the edge is the corner of the best fit. The trend stays gentle, except
+//!    under a steep template on dark music whose own fall is far steeper
+//!    ([`TREND_MIN_STEEP_DB_PER_OCTAVE`], [`STEEP_TREND_ERROR_SHARE`]). A natural roll-off that
+//!    meets the floor gently is no band limit.
 //!
 //! A new estimate replaces the reported one only when it differs by more than
 //! [`HYSTERESIS_OCTAVES`] for [`CHANGE_VOTES`] estimates in a row, so the reported cutoff does
@@ -162,6 +164,19 @@ const TREND_MIN_DB_PER_OCTAVE: f32 = -12.0;
 
 /// See [`TREND_MIN_DB_PER_OCTAVE`].
 const TREND_MAX_DB_PER_OCTAVE: f32 = 6.0;
+
+/// Under a steep template (order [`STEEP_ORDER`] or more) the music's own trend may fall as
+/// fast as this (dB per octave): dark recordings fall 25 to 35 dB per octave above their own
+/// knee, where a steep filter's bend still shows.
+const TREND_MIN_STEEP_DB_PER_OCTAVE: f32 = -36.0;
+
+/// Lowest template order whose fit may take a trend steeper than [`TREND_MIN_DB_PER_OCTAVE`].
+const STEEP_ORDER: u32 = 8;
+
+/// A fit with a trend steeper than [`TREND_MIN_DB_PER_OCTAVE`] wins only when its mean squared
+/// error is below this share of the best fit within the usual trends: a gentle filter on
+/// music that falls gently also fits a steep one on a steep trend, nearly as well.
+const STEEP_TREND_ERROR_SHARE: f32 = 0.3;
 
 /// Resolution of the tabulated templates, in steps per octave of warped frequency.
 const TEMPLATE_STEPS_PER_OCTAVE: f32 = 128.0;
@@ -878,8 +893,11 @@ impl SlopeTemplates {
 /// corner and template order, the levels from [`SLOPE_FIT_BELOW_OCTAVES`] below the corner to
 /// `top`, less the template, are fitted with a straight music trend (its tilt kept within
 /// [`TREND_MIN_DB_PER_OCTAVE`] and [`TREND_MAX_DB_PER_OCTAVE`]); the corner with the smallest
-/// mean squared error wins. Bounded work (a few tens of thousands of table look-ups), no
-/// allocation.
+/// mean squared error wins. Templates of [`STEEP_ORDER`] and up are also fitted with a trend
+/// down to [`TREND_MIN_STEEP_DB_PER_OCTAVE`] (the fall of a dark recording above its own
+/// knee), and the best such fit wins instead when its error is below
+/// [`STEEP_TREND_ERROR_SHARE`] of the other's. Bounded work (a few tens of thousands of table
+/// look-ups), no allocation.
 fn slope_corner(
     grid: &[GridPoint],
     levels: &[f32],
@@ -889,6 +907,7 @@ fn slope_corner(
 ) -> Option<f32> {
     let below_points = (SLOPE_FIT_BELOW_OCTAVES / GRID_OCTAVES).round() as usize;
     let mut best: Option<(f32, usize)> = None;
+    let mut best_steep: Option<(f32, usize)> = None;
     for corner in from..top {
         let start = corner.saturating_sub(below_points);
         let points = &grid[start..=top];
@@ -904,7 +923,7 @@ fn slope_corner(
             sxx += x * x;
         }
         let denominator = n * sxx - sx * sx;
-        for row in 0..SLOPE_ORDERS.len() {
+        for (row, &order) in SLOPE_ORDERS.iter().enumerate() {
             let (mut sr, mut sxr, mut srr) = (0.0f32, 0.0f32, 0.0f32);
             for (point, &level) in points.iter().zip(values) {
                 let x = point.log2_hz - grid[corner].log2_hz;
@@ -914,19 +933,35 @@ fn slope_corner(
                 sxr += x * r;
                 srr += r * r;
             }
-            let slope = ((n * sxr - sx * sr) / denominator)
-                .clamp(TREND_MIN_DB_PER_OCTAVE, TREND_MAX_DB_PER_OCTAVE);
-            let a = (sr - slope * sx) / n;
-            let error = (srr - 2.0 * a * sr - 2.0 * slope * sxr
-                + n * a * a
-                + 2.0 * a * slope * sx
-                + slope * slope * sxx)
-                / n;
+            let free = (n * sxr - sx * sr) / denominator;
+            let error_with = |slope: f32| {
+                let a = (sr - slope * sx) / n;
+                (srr - 2.0 * a * sr - 2.0 * slope * sxr
+                    + n * a * a
+                    + 2.0 * a * slope * sx
+                    + slope * slope * sxx)
+                    / n
+            };
+            let error = error_with(free.clamp(TREND_MIN_DB_PER_OCTAVE, TREND_MAX_DB_PER_OCTAVE));
             if best.is_none_or(|(e, _)| error < e) {
                 best = Some((error, corner));
             }
+            if order >= STEEP_ORDER && free < TREND_MIN_DB_PER_OCTAVE {
+                let error = error_with(free.max(TREND_MIN_STEEP_DB_PER_OCTAVE));
+                if best_steep.is_none_or(|(e, _)| error < e) {
+                    best_steep = Some((error, corner));
+                }
+            }
         }
     }
+    let best = match (best, best_steep) {
+        (Some((error, _)), Some((steep_error, corner)))
+            if steep_error < STEEP_TREND_ERROR_SHARE * error =>
+        {
+            Some((steep_error, corner))
+        }
+        (best, _) => best,
+    };
     best.map(|(_, corner)| grid[corner].log2_hz)
 }
 
@@ -1023,6 +1058,47 @@ mod tests {
         let n_top = grid.partition_point(|p| p.log2_hz < (0.95 * sample_rate_hz / 2.0).log2());
         let floor = levels[n_top - 3..n_top].iter().sum::<f32>() / 3.0;
         find_edge(grid, &levels, &raw, &detector.templates, floor, n_top).map(f32::exp2)
+    }
+
+    #[test]
+    fn a_steep_filter_on_dark_music_reads_at_its_corner_not_at_the_music_knee() {
+        // Dark music: level up to its own knee, then a fall of 30 or 34 dB per octave, steeper
+        // than the usual trends; an 8th- or 12th-order Butterworth on top. Within the usual
+        // trends the music's own knee fits better, a quarter of an octave to 1.6 octaves below
+        // the filter's corner.
+        let rate = 44_100.0;
+        let detector = detector(rate);
+        let grid = &detector.grid;
+        let warp = |hz: f32| (std::f32::consts::PI * hz / rate).tan();
+        // (music's knee in Hz, its fall in dB per octave, filter order, filter corner in Hz)
+        let cases = [
+            (3_000.0, 34.0, 12, 11_000.0),
+            (3_000.0, 34.0, 8, 11_000.0),
+            (5_000.0, 30.0, 8, 14_000.0),
+            (2_500.0, 30.0, 8, 8_000.0),
+        ];
+        for (knee_hz, fall_db_per_octave, order, corner_hz) in cases {
+            let levels: Vec<f32> = grid
+                .iter()
+                .map(|p| {
+                    let hz = p.log2_hz.exp2();
+                    let music_db =
+                        -fall_db_per_octave / 2.0 * (1.0 + (hz / knee_hz).powi(2)).log2();
+                    let filter_db =
+                        -10.0 * (1.0 + (warp(hz) / warp(corner_hz)).powi(2 * order)).log10();
+                    (music_db + filter_db).max(-100.0)
+                })
+                .collect();
+            let top = (0..grid.len()).rev().find(|&i| levels[i] > -88.0).unwrap();
+            let from = index_of(grid, MIN_EDGE_HZ).max(top.saturating_sub(72));
+            let found = slope_corner(grid, &levels, &detector.templates, from, top)
+                .unwrap()
+                .exp2();
+            assert!(
+                (found / corner_hz).log2().abs() < 1.0 / 6.0,
+                "order {order} at {corner_hz} Hz on music falling from {knee_hz} Hz: {found:.0} Hz"
+            );
+        }
     }
 
     #[test]
