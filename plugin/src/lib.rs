@@ -3,15 +3,16 @@
 //! This file holds only the plugin glue (nice-plug's `Plugin`, `ClapPlugin`, `Vst3Plugin`) and
 //! the exports; the work happens in the host-agnostic [`engine`].
 
-pub mod audio_file;
-pub mod batch;
-pub mod demo;
 pub mod dsp;
 pub mod editor;
 pub mod engine;
 pub mod inference;
-pub mod metrics;
+pub mod model_kind;
 pub mod params;
+
+pub mod audio_file;
+pub mod cli;
+pub mod demo;
 
 use std::sync::{Arc, Mutex};
 

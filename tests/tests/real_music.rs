@@ -24,10 +24,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use airlift::cli::metrics::evaluate;
 use airlift::dsp::cutoff::Detection;
 use airlift::dsp::sbr::RAMP_OCTAVES;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind, ProcessingMode};
-use airlift::metrics::evaluate;
 use airlift_tests::cli::{lsd_hf_with_cli, render_with_cli, write_wav};
 use airlift_tests::excerpts::{
     all_band_limits, band_limit, first_sound_at_edge_seconds, load_excerpts, parallel_map,

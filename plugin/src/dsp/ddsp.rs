@@ -15,7 +15,7 @@
 //! the old and new fundamental times `hop / fft_size` cycles. The noise adds
 //! `noise_scale · gain[k] · u[k]`, with `u` unit-power complex Gaussian noise drawn anew each
 //! frame and `gain` interpolated in log-frequency from the band gains. The PyTorch training
-//! synthesizer (`models/airlift_train/synth.py`) implements the same, and a test replays its
+//! synthesizer (`models/airlift_train/networks/synth.py`) implements the same, and a test replays its
 //! reference output.
 
 use realfft::num_complex::Complex;

@@ -31,10 +31,11 @@ use crate::dsp::smoother::LinearSmoother;
 use crate::dsp::stft::{StftLayout, StftPlans, StftScratch, OVERLAP};
 use crate::inference::worker::WorkerLink;
 
+pub use crate::model_kind::ModelKind;
 pub use requests::DetectAgain;
 pub use settings::{
-    CutoffMode, EngineSettings, Listen, ModelKind, MAX_CUTOFF_HZ, MAX_SAMPLE_RATE_HZ,
-    MIN_CUTOFF_HZ, MIN_SAMPLE_RATE_HZ,
+    CutoffMode, EngineSettings, Listen, MAX_CUTOFF_HZ, MAX_SAMPLE_RATE_HZ, MIN_CUTOFF_HZ,
+    MIN_SAMPLE_RATE_HZ,
 };
 pub use status::{EngineStatus, SharedStatus};
 

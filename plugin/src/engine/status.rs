@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::dsp::cutoff::Detection;
 
-use super::settings::ModelKind;
+use crate::model_kind::ModelKind;
 
 /// What the engine is doing right now.
 #[derive(Debug, Clone, Copy, PartialEq)]

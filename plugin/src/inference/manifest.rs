@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dsp::ddsp::SynthLayout;
 use crate::dsp::stft::{StftLayout, BASE_FFT_SIZE};
-use crate::engine::ModelKind;
+use crate::model_kind::ModelKind;
 
 /// The input names the engine knows how to feed.
 pub const KNOWN_INPUTS: [&str; 3] = [LOG_MAG_INPUT, CUTOFF_BIN_INPUT, STATE_INPUT];

@@ -1,14 +1,17 @@
 //! The neural path: loading ONNX Runtime, finding and checking models, and the worker thread
 //! that runs them beside the audio thread.
 
+pub mod generator;
+pub mod harmonic_noise;
 pub mod manifest;
 pub mod model;
 pub mod registry;
 pub mod runtime;
+pub mod spectral;
 pub mod worker;
 
 use crate::dsp::stft::StftLayout;
-use crate::engine::ModelKind;
+use crate::model_kind::ModelKind;
 use model::{LoadedModel, ModelError, SessionSettings};
 use registry::RegistryError;
 use runtime::RuntimeError;

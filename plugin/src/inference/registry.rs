@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use super::manifest::ModelManifest;
-use crate::engine::ModelKind;
+use crate::model_kind::ModelKind;
 
 /// Environment variable naming the user model folder.
 pub const MODEL_DIR_ENV: &str = "AIRLIFT_MODEL_DIR";

@@ -6,11 +6,10 @@
 //! the fill's weights: per bin how much of the band the detector finds missing, then per bin
 //! how surely a detected band limit vouches for it ([`FillWeights::from_flat`]).
 //! Result record (worker → audio), of the same length: frame index (`u32` bits), 1 or 0 (ok or
-//! failed), then per channel the high-band correction spectrum in the same layout. The worker keeps the context
-//! and look-ahead frames itself and runs the model for the frame `lookahead` frames back. A
-//! spectral model's log-magnitudes become a correction with the phase of the band copied up (as
-//! SBR would place it) or of the input; a harmonic-noise model's controls drive one
-//! [`HarmonicNoiseSynth`] per channel, and its recurrent state is carried from frame to frame.
+//! failed), then per channel the high-band correction spectrum in the same layout. The worker
+//! keeps the context and look-ahead frames itself, has its [`FrameGenerator`] (one per kind of
+//! model) generate the frame `lookahead` frames back, and fills the generated band into the
+//! input by the fill rule ([`write_fill_correction`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -21,21 +20,17 @@ use crossbeam_utils::sync::{Parker, Unparker};
 use realfft::num_complex::Complex;
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::manifest::{model_bins, KIND_HARMONIC_NOISE, LOG_FLOOR, PHASE_INPUT, PHASE_PROPAGATED};
-use super::model::{HarmonicNoiseControls, LoadedModel};
-use crate::dsp::ddsp::{FrameControls, HarmonicNoiseSynth};
+use super::generator::{FrameGenerator, GeneratorFrame, TargetSpectra};
+use super::harmonic_noise::HarmonicNoiseGenerator;
+use super::manifest::{model_bins, KIND_HARMONIC_NOISE, LOG_FLOOR};
+use super::model::{LoadedModel, ModelError};
+use super::spectral::SpectralGenerator;
 use crate::dsp::fill::{write_fill_correction, FillWeights};
 use crate::dsp::sbr::BandLayout;
 use crate::dsp::stft::StftLayout;
 
 /// Records each ring holds: enough to ride out a few slow frames.
 const RING_RECORDS: usize = 8;
-
-/// Bins at the foot of the crossfade ramp that get no synthesized noise. Noise drawn anew each
-/// frame spreads over the synthesis window's main lobe (two bins each way) in the overlap-add;
-/// starting it two bins up keeps that spread out of the low band. The ramp's weight there is
-/// under 7 %, so nothing audible is lost.
-const NOISE_GUARD_BINS: usize = 2;
 
 /// How long the worker waits before it looks again for space in a full result ring (the
 /// audio thread has stopped reading: a stall, not the normal flow, so it is not woken for it).
@@ -289,8 +284,12 @@ impl Drop for WorkerLink {
 
 /// The worker thread's state.
 struct Worker {
-    /// The model.
-    model: LoadedModel,
+    /// What turns each frame's context into its generated band: one per kind of model.
+    generator: Box<dyn FrameGenerator>,
+    /// Frames of context the model reads (the look-ahead included).
+    frames: usize,
+    /// Future frames the model needs.
+    lookahead: usize,
     /// The engine's STFT layout.
     layout: StftLayout,
     /// Record sizes.
@@ -314,8 +313,6 @@ struct Worker {
     next_index: Option<u32>,
     /// Model input `[channels, frames, model_bins]`.
     input: Vec<f32>,
-    /// Model output `[channels, model_bins]`.
-    output: Vec<f32>,
     /// The bins the model sees ([`model_bins`]): the first ones of every spectrum.
     model_bins: usize,
     /// The band layout of the frame being generated.
@@ -326,18 +323,9 @@ struct Worker {
     band_active: bool,
     /// The result record being built.
     record: Vec<f32>,
-    /// Harmonic-noise models only: their outputs for all channels.
-    controls: HarmonicNoiseControls,
-    /// Harmonic-noise models only: the recurrent state per channel, `[channels, state]`.
-    state: Vec<f32>,
     /// The cutoff in bins per channel, for a model that is told it.
     cutoff_bins: Vec<f32>,
-    /// Harmonic-noise models only: one synthesizer per channel.
-    synths: Vec<HarmonicNoiseSynth>,
-    /// Spectral models with propagated phase: each channel's running phase per bin
-    /// (`[channels, bins]`, unit phasors).
-    propagated: Vec<Complex<f32>>,
-    /// One channel's generated spectrum.
+    /// Every channel's generated spectrum (`[channels, bins]`).
     generated: Vec<Complex<f32>>,
     /// One channel's correction, before it is copied into the record.
     correction: Vec<Complex<f32>>,
@@ -359,27 +347,12 @@ impl Worker {
         let bins = records.bins;
         let model_bins = model_bins(&layout);
         let channels = records.channels;
-        let controls = HarmonicNoiseControls::for_manifest(&model.manifest, channels);
-        let synths = model
-            .manifest
-            .synthesis
-            .as_ref()
-            .filter(|_| model.manifest.kind == KIND_HARMONIC_NOISE)
-            .map_or_else(Vec::new, |synthesis| {
-                let hop_fraction = layout.hop_size as f32 / layout.fft_size as f32;
-                (0..channels)
-                    .map(|c| {
-                        HarmonicNoiseSynth::new(synthesis.layout(bins, hop_fraction), c as u64)
-                    })
-                    .collect()
-            });
         Self {
-            state: vec![0.0; controls.state.len()],
+            generator: generator_for(model, &layout, channels),
+            frames,
+            lookahead,
             cutoff_bins: vec![0.0; channels],
-            controls,
-            synths,
-            propagated: start_phases(channels * bins),
-            generated: vec![Complex::new(0.0, 0.0); bins],
+            generated: vec![Complex::new(0.0, 0.0); channels * bins],
             correction: vec![Complex::new(0.0, 0.0); bins],
             log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * model_bins]; channels],
             spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
@@ -387,14 +360,12 @@ impl Worker {
             weights_history: vec![0.0; (lookahead + 1) * 2 * bins],
             next_index: None,
             input: vec![0.0; channels * frames * model_bins],
-            output: vec![0.0; channels * model_bins],
             model_bins,
             band: BandLayout::with_capacity(&layout),
             band_cutoff_hz: None,
             band_active: false,
             record: vec![0.0; records.len()],
             timings: Arc::default(),
-            model,
             layout,
             records,
             requests,
@@ -450,8 +421,7 @@ impl Worker {
     fn take_frame(&mut self) -> Option<u32> {
         let bins = self.records.bins;
         let model_bins = self.model_bins;
-        let frames = self.model.manifest.frames();
-        let lookahead = self.model.manifest.lookahead_frames;
+        let (frames, lookahead) = (self.frames, self.lookahead);
         let index = self.record[0].to_bits();
         let cutoff = Some(self.record[1]).filter(|&hz| hz > 0.0);
         if self.next_index != Some(index) {
@@ -463,11 +433,7 @@ impl Worker {
                 history.fill(Complex::new(0.0, 0.0));
             }
             self.cutoff_history.fill(None);
-            self.state.fill(0.0);
-            reset_phases(&mut self.propagated);
-            for synth in &mut self.synths {
-                synth.reset();
-            }
+            self.generator.reset();
         }
         self.next_index = Some(index.wrapping_add(1));
         let slot = index as usize % frames;
@@ -508,16 +474,12 @@ impl Worker {
         Some(target)
     }
 
-    /// Runs the model for the frame whose spectrum sits in `target_slot`, with the frames up to
-    /// `newest`, and writes the corrections into the record.
-    fn generate(
-        &mut self,
-        newest: u32,
-        target_slot: usize,
-    ) -> Result<(), super::model::ModelError> {
+    /// Has the generator generate the frame whose spectrum sits in `target_slot`, with the
+    /// frames up to `newest`, and writes the corrections that fill its band into the record.
+    fn generate(&mut self, newest: u32, target_slot: usize) -> Result<(), ModelError> {
         let bins = self.records.bins;
         let model_bins = self.model_bins;
-        let frames = self.model.manifest.frames();
+        let frames = self.frames;
         let channels = self.records.channels;
         for c in 0..channels {
             for j in 0..frames {
@@ -543,120 +505,31 @@ impl Worker {
         if !self.band_active {
             return Ok(());
         }
-        if !self.synths.is_empty() {
-            return self.generate_harmonic_noise(target_slot);
-        }
         self.cutoff_bins
             .fill(self.band.cutoff_hz / self.layout.bin_hz());
-        self.model.run(
-            &self.input,
-            &self.cutoff_bins,
+        let spectra = TargetSpectra {
+            history: &self.spectrum_history,
+            slot: target_slot,
+            bins,
+        };
+        let frame = GeneratorFrame {
+            log_mag: &self.input,
+            cutoff_bins: &self.cutoff_bins,
+            band: &self.band,
+            spectra,
             channels,
             model_bins,
-            &mut self.output,
-        )?;
-        let band = &self.band;
+        };
+        self.generator.generate(&frame, &mut self.generated)?;
         let weights = FillWeights::from_flat(
             &self.weights_history[target_slot * 2 * bins..(target_slot + 1) * 2 * bins],
         );
-        let own_phase = self.model.manifest.phase == PHASE_INPUT;
-        let propagate = self.model.manifest.phase == PHASE_PROPAGATED;
         for c in 0..channels {
-            let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
-            let high = &self.output[c * model_bins..(c + 1) * model_bins];
-            let running = &mut self.propagated[c * bins..(c + 1) * bins];
-            if propagate {
-                advance_phases(running);
-            }
-            self.generated.fill(Complex::new(0.0, 0.0));
-            // Above the model's bins (beyond 22.05 or 24 kHz) nothing is generated.
-            for k in band.ramp_start_bin..band.end_bin.min(model_bins) {
-                let source = if propagate {
-                    running[k]
-                } else if own_phase {
-                    spectrum[k]
-                } else {
-                    spectrum[band.source_bin[k]]
-                };
-                let norm = source.norm();
-                let phase = if norm > 0.0 {
-                    source / norm
-                } else {
-                    Complex::new(0.0, 0.0)
-                };
-                self.generated[k] = phase * high[k].exp();
-            }
             write_fill_correction(
-                spectrum,
-                &self.generated,
+                spectra.channel(c),
+                &self.generated[c * bins..(c + 1) * bins],
                 weights,
-                band,
-                &mut self.correction,
-            );
-            write_record_channel(&mut self.record, c, bins, &self.correction);
-        }
-        Ok(())
-    }
-
-    /// Runs a harmonic-noise model for the frame in `target_slot` (its input is already in
-    /// `self.input`), synthesizes each channel's band and writes the corrections. A channel whose
-    /// band below the ramp is digital silence gets nothing: silence stays silent, and its
-    /// recurrent state goes back to rest, as at the start of playback. A state that ran on over
-    /// silence made the music that resumed after a pause up to 7 dB too bright.
-    fn generate_harmonic_noise(
-        &mut self,
-        target_slot: usize,
-    ) -> Result<(), super::model::ModelError> {
-        let bins = self.records.bins;
-        let channels = self.records.channels;
-        let cutoff_bin = self.band.cutoff_hz / self.layout.bin_hz();
-        self.cutoff_bins.fill(cutoff_bin);
-        self.model.run_harmonic_noise(
-            &self.input,
-            &self.cutoff_bins,
-            &self.state,
-            channels,
-            self.model_bins,
-            &mut self.controls,
-        )?;
-        self.state.copy_from_slice(&self.controls.state);
-        let state_size = self.state.len() / channels.max(1);
-        let band = &self.band;
-        let (sources, harmonics, bands) = (
-            self.controls.f0_bins.len() / channels,
-            self.controls.harmonic_mags.len() / channels,
-            self.controls.noise_log_mags.len() / channels,
-        );
-        for c in 0..channels {
-            let spectrum = &self.spectrum_history[c][target_slot * bins..(target_slot + 1) * bins];
-            let silent = spectrum[..band.ramp_start_bin]
-                .iter()
-                .all(|bin| bin.re == 0.0 && bin.im == 0.0);
-            let generated = &mut self.generated;
-            if silent {
-                generated.fill(Complex::new(0.0, 0.0));
-                self.state[c * state_size..(c + 1) * state_size].fill(0.0);
-            } else {
-                let controls = FrameControls {
-                    f0_bins: &self.controls.f0_bins[c * sources..(c + 1) * sources],
-                    harmonic_mags: &self.controls.harmonic_mags[c * harmonics..(c + 1) * harmonics],
-                    noise_log_mags: &self.controls.noise_log_mags[c * bands..(c + 1) * bands],
-                };
-                self.synths[c].render(
-                    controls,
-                    band.ramp_start_bin,
-                    band.ramp_start_bin + NOISE_GUARD_BINS,
-                    band.end_bin,
-                    generated,
-                );
-            }
-            write_fill_correction(
-                spectrum,
-                generated,
-                FillWeights::from_flat(
-                    &self.weights_history[target_slot * 2 * bins..(target_slot + 1) * 2 * bins],
-                ),
-                band,
+                &self.band,
                 &mut self.correction,
             );
             write_record_channel(&mut self.record, c, bins, &self.correction);
@@ -665,37 +538,18 @@ impl Worker {
     }
 }
 
-/// `count` unit phasors at fixed pseudo-random angles: the start of propagated phase, the same
-/// on every run so that offline output is repeatable.
-fn start_phases(count: usize) -> Vec<Complex<f32>> {
-    let mut phases = vec![Complex::new(1.0, 0.0); count];
-    reset_phases(&mut phases);
-    phases
-}
-
-/// Sets `phases` back to their fixed start (no allocation).
-fn reset_phases(phases: &mut [Complex<f32>]) {
-    let mut seed: u32 = 0x9E37_79B9;
-    for phase in phases.iter_mut() {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        let angle = seed as f32 / u32::MAX as f32 * std::f32::consts::TAU;
-        *phase = Complex::new(angle.cos(), angle.sin());
-    }
-}
-
-/// Advances every bin's phase by one hop of a steady sinusoid at the bin's centre: a quarter
-/// turn per bin index, as the hop is a quarter of the window.
-fn advance_phases(phases: &mut [Complex<f32>]) {
-    debug_assert_eq!(crate::dsp::stft::OVERLAP, 4);
-    for (k, phase) in phases.iter_mut().enumerate() {
-        *phase = match k % 4 {
-            0 => *phase,
-            1 => Complex::new(-phase.im, phase.re),
-            2 => -*phase,
-            _ => Complex::new(phase.im, -phase.re),
-        };
+/// The generator for `model`, by the kind its manifest declares, for `channels` channels of
+/// `layout`: the one place that tells the kinds apart. Allocates: call it before the worker
+/// starts.
+fn generator_for(
+    model: LoadedModel,
+    layout: &StftLayout,
+    channels: usize,
+) -> Box<dyn FrameGenerator> {
+    if model.manifest.kind == KIND_HARMONIC_NOISE {
+        Box::new(HarmonicNoiseGenerator::new(model, layout, channels))
+    } else {
+        Box::new(SpectralGenerator::new(model, layout, channels))
     }
 }
 

@@ -1,0 +1,138 @@
+//! What the commands tell people and programs: the detection in words and as JSON fields, the
+//! report of one rendered file (its words, its clipping warning, its JSON object) and the
+//! progress bars.
+
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::audio_file::{OutputFormat, WriteReport};
+use crate::dsp::cutoff::Detection;
+use crate::engine::{CutoffMode, ModelKind};
+
+/// The detection in words: "11162 Hz", "no band limit" or "undecided (...)".
+pub fn describe_detection(detection: Detection) -> String {
+    match detection {
+        Detection::Listening => "undecided (less than half a second of sound)".into(),
+        Detection::NoBandLimit => "no band limit".into(),
+        Detection::BandLimit { cutoff_hz } => format!("{cutoff_hz:.0} Hz"),
+    }
+}
+
+/// The detection as JSON fields: `detection` and `band_limit_hz`.
+pub fn detection_json(detection: Detection) -> (&'static str, Option<f32>) {
+    match detection {
+        Detection::Listening => ("undecided", None),
+        Detection::NoBandLimit => ("no_band_limit", None),
+        Detection::BandLimit { cutoff_hz } => ("band_limit", Some(cutoff_hz.round())),
+    }
+}
+
+/// What rendering one file did.
+pub struct FileReport {
+    /// Length in seconds.
+    pub seconds: f64,
+    /// Sample rate in Hz.
+    pub sample_rate_hz: u32,
+    /// Channels.
+    pub channels: usize,
+    /// The model that ran (SBR when the asked one could not).
+    pub model: ModelKind,
+    /// The cutoff: set by the user, or what detection found.
+    pub cutoff: CutoffMode,
+    /// Detection's verdict at the end of the file.
+    pub detection: Detection,
+    /// Engine latency in samples (trimmed from the output).
+    pub latency_samples: u32,
+    /// Output format.
+    pub format: OutputFormat,
+    /// Peak and clipping of the written signal.
+    pub written: WriteReport,
+    /// Wall-clock seconds for this file.
+    pub elapsed_seconds: f64,
+    /// Notes for the user (model in use, fallbacks).
+    pub notes: Vec<String>,
+}
+
+impl FileReport {
+    /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)".
+    pub fn cutoff_words(&self) -> String {
+        match self.cutoff {
+            CutoffMode::Manual(hz) => format!("cutoff {hz:.0} Hz (set)"),
+            CutoffMode::Auto => {
+                format!("detected band limit {}", describe_detection(self.detection))
+            }
+        }
+    }
+
+    /// The clipping warning, if the signal went beyond full scale.
+    pub fn clipping_warning(&self) -> Option<String> {
+        let written = &self.written;
+        if !written.over_full_scale() {
+            return None;
+        }
+        Some(if written.clipped_samples > 0 {
+            format!(
+                "warning: peak {:+.2} dBFS over full scale: {} samples clipped in {} (lower --gain-db)",
+                written.peak_dbfs(),
+                written.clipped_samples,
+                self.format.describe()
+            )
+        } else {
+            format!(
+                "warning: peak {:+.2} dBFS over full scale (kept in 32-bit float; it clips on a fixed-point export)",
+                written.peak_dbfs()
+            )
+        })
+    }
+}
+
+/// The JSON object `--json` prints for one file.
+pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, String>) -> String {
+    let value = match result {
+        Ok(report) => {
+            let (detection, band_limit_hz) = detection_json(report.detection);
+            let cutoff_hz = match report.cutoff {
+                CutoffMode::Manual(hz) => Some(hz),
+                CutoffMode::Auto => band_limit_hz,
+            };
+            serde_json::json!({
+                "input": input,
+                "output": output,
+                "status": "rendered",
+                "model": report.model.cli_name(),
+                "cutoff_hz": cutoff_hz,
+                "cutoff_set": matches!(report.cutoff, CutoffMode::Manual(_)),
+                "detection": detection,
+                "band_limit_hz": band_limit_hz,
+                "seconds": report.seconds,
+                "sample_rate_hz": report.sample_rate_hz,
+                "channels": report.channels,
+                "latency_samples": report.latency_samples,
+                "format": report.format.describe(),
+                "peak_dbfs": report.written.peak_dbfs(),
+                "clipped_samples": report.written.clipped_samples,
+                "elapsed_seconds": report.elapsed_seconds,
+            })
+        }
+        Err(error) => serde_json::json!({
+            "input": input,
+            "output": output,
+            "status": "failed",
+            "error": error,
+        }),
+    };
+    value.to_string()
+}
+
+/// A progress bar drawn with `template` (indicatif's syntax), hidden when `hidden` (JSON on
+/// standard output, or a folder job's own file).
+pub fn progress_bar(template: &str, hidden: bool) -> Result<ProgressBar, String> {
+    let bar = if hidden {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(ProgressStyle::with_template(template).map_err(|e| e.to_string())?);
+    Ok(bar)
+}
