@@ -6,7 +6,7 @@ An elliptic low-pass is the steepest filter of its order: equiripple in its pass
 falls through a narrow transition to a stopband that holds the music a fixed depth down, where
 it still moves with the music and can lie above the file's floor all the way to Nyquist. The
 order, ripple and stopband depth are the middle of what training degrades with
-(`models/airlift_train/degrade.py`: order 5 to 8, 0.1 to 1 dB, 50 to 80 dB).
+(`models/airlift_train/corpus/degrade.py`: order 5 to 8, 0.1 to 1 dB, 50 to 80 dB).
 
 Usage (any Python with SciPy): python tests/filters/elliptic.py
 """

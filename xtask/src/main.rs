@@ -300,19 +300,26 @@ fn bench(root: &Path) -> Result<()> {
 
 /// The DDSP training pipeline, end to end: the recorded-music corpus (built first when it is
 /// missing), Debian's codecs, the venv, the release CLI (which measures the new model against
-/// SBR), then `python -m airlift_train.pipeline`. Extra arguments go to the pipeline.
+/// SBR), then `python -m airlift_train.training.ddsp_pipeline`. Extra arguments go to the
+/// pipeline.
 fn train_ddsp(root: &Path, extra: &[String]) -> Result<()> {
-    train_on_corpus(root, "airlift_train.pipeline", "target/ddsp", extra, "ddsp")
+    train_on_corpus(
+        root,
+        "airlift_train.training.ddsp_pipeline",
+        "target/ddsp",
+        extra,
+        "ddsp",
+    )
 }
 
 /// The Spectral U-Net training pipeline, end to end: the recorded-music corpus (built first
 /// when it is missing), Debian's codecs, the venv, the release CLI (which measures the new
-/// model against SBR and DDSP), then `python -m airlift_train.unet_pipeline`. Extra arguments
-/// go to the pipeline.
+/// model against SBR and DDSP), then `python -m airlift_train.training.unet_pipeline`. Extra
+/// arguments go to the pipeline.
 fn train_unet(root: &Path, extra: &[String]) -> Result<()> {
     train_on_corpus(
         root,
-        "airlift_train.unet_pipeline",
+        "airlift_train.training.unet_pipeline",
         "target/unet",
         extra,
         "unet",
@@ -376,7 +383,7 @@ fn corpus(root: &Path, extra: &[String]) -> Result<()> {
     system::ensure(system::CORPUS_PACKAGES)?;
     let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;
     let status = Command::new(venv.join("bin/python"))
-        .args(["-m", "airlift_train.corpus", "--out"])
+        .args(["-m", "airlift_train.corpus.build", "--out"])
         .arg(root.join("target/corpus"))
         .arg("--excerpts")
         .arg(root.join("tests/excerpts"))
@@ -390,19 +397,16 @@ fn corpus(root: &Path, extra: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Measures the README's quality tables on the committed excerpts with the release CLI
-/// (`models/airlift_train/excerpt_eval.py`); `--before BIN` adds a column for another `airlift`
-/// binary, for before-and-after tables.
 /// Draws `assets/spectrograms.png`, the README's picture: a committed drum excerpt as it was,
 /// through lame at 64 kbps, and restored by SBR, DDSP and the Spectral U-Net with the release
-/// CLI (`models/airlift_train/spectrograms.py`). Run it again after every retraining.
+/// CLI (`models/airlift_train/evaluation/spectrograms.py`). Run it again after every retraining.
 fn spectrograms(root: &Path) -> Result<()> {
     system::ensure(&["lame"])?;
     let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
     run(Command::new(venv.join("bin/python"))
-        .args(["-m", "airlift_train.spectrograms", "--cli"])
+        .args(["-m", "airlift_train.evaluation.spectrograms", "--cli"])
         .arg(root.join("target/release/airlift"))
         .arg("--excerpt")
         .arg(root.join("tests/excerpts/drums_amen.flac"))
@@ -411,13 +415,16 @@ fn spectrograms(root: &Path) -> Result<()> {
         .current_dir(root.join("models")))
 }
 
+/// Measures the README's quality tables on the committed excerpts with the release CLI
+/// (`models/airlift_train/evaluation/excerpt_eval.py`); `--before BIN` adds a column for
+/// another `airlift` binary, for before-and-after tables.
 fn quality(root: &Path, extra: &[String]) -> Result<()> {
     system::ensure(&["lame"])?;
     let venv = python::ensure_venv(root, "corpus-venv", python::CORPUS_REQUIREMENTS)?;
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
     let mut command = Command::new(venv.join("bin/python"));
-    command.args(["-m", "airlift_train.excerpt_eval"]);
+    command.args(["-m", "airlift_train.evaluation.excerpt_eval"]);
     if let [flag, before] = extra {
         if flag != "--before" {
             bail!("usage: cargo xtask quality [--before BIN]");

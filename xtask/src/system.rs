@@ -39,7 +39,7 @@ pub const TRAINING_PACKAGES: &[&str] = &[
     "python3-venv",
 ];
 
-/// The recorded-music corpus (`models/airlift_train/corpus.py` lists where each keeps its
+/// The recorded-music corpus (`models/airlift_train/corpus/build.py` lists where each keeps its
 /// music), python3-venv for its script. Never a wesnoth, supertuxkart or hedgewars package:
 /// those are reserved for an independent evaluation.
 pub const CORPUS_PACKAGES: &[&str] = &[

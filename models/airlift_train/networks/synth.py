@@ -17,8 +17,8 @@ anew each frame and `gain` interpolated from the band gains (`noise_gain_per_bin
 independent noise overlap-add to a signal whose STFT power is a quarter of theirs, hence
 `NOISE_SCALE = 2`: the band gains are the magnitudes the output measures.
 
-The Rust synthesizer (plugin/src/dsp/ddsp.rs) implements the same; `reference.py` writes the
-controls and spectra its parity test checks.
+The Rust synthesizer (plugin/src/dsp/ddsp.rs) implements the same; `export.py` (beside this
+module, `write_synth_reference`) writes the controls and spectra its parity test checks.
 """
 
 import math

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import torch
 
-from . import unet
+from ..networks import unet
 
 # Weight of the band-energy term: a log-spectral distance alone is best served by a band
 # quieter than the original (loud peaks are rare), which would sound dull.

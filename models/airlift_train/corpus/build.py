@@ -326,7 +326,7 @@ def excerpts_readme(entries: list[dict]) -> str:
         "The real music of the test suite: "
         f"{len(entries)} excerpts of {EXCERPT_SECONDS:g} s, 16-bit FLAC at the source's own "
         "rate, stereo (mono sources duplicated), peaks at most -0.1 dBFS. Made by "
-        "`cargo xtask corpus` (`models/airlift_train/corpus.py`) from Debian packages; none "
+        "`cargo xtask corpus` (`models/airlift_train/corpus/build.py`) from Debian packages; none "
         "of these pieces is used for training or validation. Each starts at the whole second "
         "of median loudness between 10 % and 90 % of its piece; loops shorter than the "
         "excerpt are repeated. `band_edge_hz` is the excerpt's own band edge, the top of its "

@@ -4,7 +4,7 @@ stretches band-limited three ways. LSD-HF is blind to phase, so the high band's 
 convergence (on the output's own STFT, which shows what overlap-adding inconsistent frames
 does to the magnitudes) and its SI-SDR are reported beside it.
 
-    python -m airlift_train.phase_compare --models models --corpus target/corpus \
+    python -m airlift_train.evaluation.phase_compare --models models --corpus target/corpus \
         --cli target/release/airlift --work target/unet/phase
 """
 
@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from . import degrade, unet_pipeline, validation
+from ..corpus import degrade
+from ..training import unet_pipeline
+from . import validation
 
 PHASES = ("copy_up", "input", "propagated")
 LIMITS = (("butter8", 4000), ("brickwall", 8000), ("ellip", 12000))

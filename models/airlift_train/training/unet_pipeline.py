@@ -2,7 +2,7 @@
 export, the PyTorch/ONNX Runtime parity check, the reference steps, and the validation table
 against SBR and DDSP measured with the `airlift` CLI. Run by `cargo xtask train unet`.
 
-    python -m airlift_train.unet_pipeline --out models --work target/unet \
+    python -m airlift_train.training.unet_pipeline --out models --work target/unet \
         --corpus target/corpus --cli target/release/airlift
 """
 
@@ -18,8 +18,11 @@ import numpy as np
 import soundfile
 import torch
 
-from . import data, degrade, music, unet, unet_train, validation
-from . import export as export_module
+from ..corpus import degrade, music, synthesized
+from ..evaluation import validation
+from ..networks import export as export_module
+from ..networks import unet
+from . import unet_train
 
 SEED = 20261122
 INPUTS = ["log_mag", "cutoff_bin"]
@@ -102,13 +105,13 @@ def synthesized_examples(work: Path, count: int, passes: int, per_minute: float,
     path = work / f"examples_synth_{count}_{passes}x{per_minute:g}_{seed}.pt"
     if path.is_file():
         return torch.load(path, weights_only=False)
-    data.check_tools()
+    synthesized.check_tools()
     audio_dir = work / "synth"
-    data.render_split(audio_dir, "train", data.TRAIN_SEED_BASE, count, 24.0)
+    synthesized.render_split(audio_dir, "train", synthesized.TRAIN_SEED_BASE, count, 24.0)
     pieces = []
     for i in range(count):
-        piece = music.Piece(audio_dir / f"train_{i:03d}.flac", data.SAMPLE_RATE_HZ,
-                            data.SAMPLE_RATE_HZ / 2, 24.0, "synthesized (General MIDI)")
+        piece = music.Piece(audio_dir / f"train_{i:03d}.flac", synthesized.SAMPLE_RATE_HZ,
+                            synthesized.SAMPLE_RATE_HZ / 2, 24.0, "synthesized (General MIDI)")
         pieces.append((piece, piece))
     made = []
     for p in range(passes):
@@ -147,7 +150,8 @@ def write_reference(steps, path: Path):
         return [round(float(v), 6) for v in t.numpy().ravel()]
     path.write_text(json.dumps({
         "description": "Streaming steps of models/unet.onnx on a band-limited validation "
-                       "stretch, two channels; written by models/airlift_train/unet_pipeline.py",
+                       "stretch, two channels; written by "
+                       "models/airlift_train/training/unet_pipeline.py",
         "steps": [{"inputs": {n: flat(v) for n, v in zip(INPUTS, s["inputs"])},
                    "outputs": {n: flat(v) for n, v in zip(OUTPUTS, s["outputs"])}}
                   for s in steps],

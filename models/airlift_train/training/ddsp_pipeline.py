@@ -3,8 +3,8 @@
 files, and the validation table against SBR measured with the `airlift` CLI on the same pieces
 and conditions as the U-Net's. Run by `cargo xtask train ddsp`.
 
-    python -m airlift_train.pipeline --out models --work target/ddsp --corpus target/corpus \
-        --cli target/release/airlift
+    python -m airlift_train.training.ddsp_pipeline --out models --work target/ddsp \
+        --corpus target/corpus --cli target/release/airlift
 """
 
 import argparse
@@ -17,8 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import data, export, frames, music, synth, train, validation
-from .model import HARMONICS, SOURCES, STATE, DdspBwe
+from ..corpus import music, synthesized
+from ..evaluation import validation
+from ..networks import export, synth
+from ..networks.ddsp import HARMONICS, SOURCES, STATE, DdspBwe
+from . import ddsp_frames, ddsp_train
 
 SEED = 20261121
 # Every rate the plugin runs at: the engine's FFT grows with the rate so the bin width stays,
@@ -114,16 +117,19 @@ def main():
     key = f"train_{args.passes}x{args.stretches_per_minute:g}_{SEED}"
     clips = cached_clips(args.work, key, lambda: [
         clip for p in range(args.passes)
-        for clip in frames.corpus_clips(model.features, train_pieces,
-                                        args.stretches_per_minute, 4, SEED + 1000 * p)])
+        for clip in ddsp_frames.corpus_clips(model.features, train_pieces,
+                                             args.stretches_per_minute, 4, SEED + 1000 * p)])
     if args.synth_pieces:
-        data.check_tools()
-        generated = data.render_split(args.work / "audio", "train", data.TRAIN_SEED_BASE,
-                                      args.synth_pieces, 24.0)
-        clips = clips + frames.degraded_clips(model.features, generated, data.SAMPLE_RATE_HZ,
-                                              args.passes, np.random.default_rng(SEED))
-    validation_clips = cached_clips(args.work, f"validation_{SEED + 1}", lambda: frames.corpus_clips(
-        model.features, music.pieces(args.corpus, "validation"), 2.0, 2, SEED + 1))
+        synthesized.check_tools()
+        generated = synthesized.render_split(args.work / "audio", "train",
+                                             synthesized.TRAIN_SEED_BASE, args.synth_pieces,
+                                             24.0)
+        clips = clips + ddsp_frames.degraded_clips(model.features, generated,
+                                                   synthesized.SAMPLE_RATE_HZ, args.passes,
+                                                   np.random.default_rng(SEED))
+    validation_clips = cached_clips(
+        args.work, f"validation_{SEED + 1}", lambda: ddsp_frames.corpus_clips(
+            model.features, music.pieces(args.corpus, "validation"), 2.0, 2, SEED + 1))
     counts = {}
     for clip in clips:
         counts[clip.shape] = counts.get(clip.shape, 0) + 1
@@ -136,7 +142,7 @@ def main():
         history, train_seconds = saved["history"], saved["seconds"]
         log(f"reusing the trained weights in {checkpoint}")
     else:
-        history = train.train(model, clips, validation_clips, args.steps, SEED, log)
+        history = ddsp_train.train(model, clips, validation_clips, args.steps, SEED, log)
         train_seconds = time.time() - started
         torch.save({"model": model.state_dict(), "history": history, "seconds": train_seconds},
                    checkpoint)
@@ -159,7 +165,7 @@ def main():
         f"{f' and of {args.synth_pieces} generated General MIDI pieces' if args.synth_pieces else ''}, "
         f"degraded as for the U-Net (filters 2-16 kHz, lame 32-320 kbps, Vorbis, a "
         f"22.05/32 kHz round trip; EQ tilt, noise floor), {args.steps} Adam steps of "
-        f"32 x {train.SEQUENCE_FRAMES} frames, seed {SEED}; {train_seconds / 60:.1f} min "
+        f"32 x {ddsp_train.SEQUENCE_FRAMES} frames, seed {SEED}; {train_seconds / 60:.1f} min "
         f"on {os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}"
     )
     manifest_path = args.out / "ddsp.json"

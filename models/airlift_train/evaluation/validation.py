@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from . import degrade, music
+from ..corpus import degrade, music
 
 # The conditions: filters at three cutoffs, and lame at three bit rates (its own low-pass,
 # joint stereo).

@@ -2,7 +2,7 @@
 lame at 64 kbps, and restored by SBR, DDSP and the Spectral U-Net with the `airlift` CLI (auto
 cutoff, as users run it). Run by `cargo xtask spectrograms` after every retraining.
 
-    python -m airlift_train.spectrograms --cli target/release/airlift \
+    python -m airlift_train.evaluation.spectrograms --cli target/release/airlift \
         --excerpt tests/excerpts/drums_amen.flac --out assets/spectrograms.png
 """
 
@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import soundfile  # noqa: E402
 
-from . import degrade  # noqa: E402
+from ..corpus import degrade  # noqa: E402
 
 KBPS = 64
 SECONDS = 4.0

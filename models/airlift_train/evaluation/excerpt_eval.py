@@ -9,7 +9,8 @@ Two tables, each a mean over the excerpts, measured with `airlift render` and `a
   64 kbps at the excerpt's own rate), with the cutoff at the true edge (so that the table
   measures generation, not detection): LSD-HF against the excerpt, up to its own band edge.
 
-Usage: python -m airlift_train.excerpt_eval --airlift target/release/airlift [--label NAME]
+Usage:
+    python -m airlift_train.evaluation.excerpt_eval --airlift target/release/airlift [--label NAME]
 Pass several `--airlift` binaries (with as many `--label`s) to compare them column by column;
 the last one's `eval` measures them all.
 """
@@ -98,7 +99,7 @@ def main() -> None:
     parser.add_argument("--airlift", action="append", required=True)
     parser.add_argument("--label", action="append")
     parser.add_argument("--excerpts", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "tests/excerpts")
+                        default=Path(__file__).resolve().parents[3] / "tests/excerpts")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     labels = args.label or args.airlift

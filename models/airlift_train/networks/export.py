@@ -8,9 +8,9 @@ import numpy as np
 import onnxruntime
 import torch
 
-from . import frames as frames_module
+from ..training import ddsp_frames as frames_module
 from . import synth
-from .model import SOURCES, STATE, DdspBwe
+from .ddsp import SOURCES, STATE, DdspBwe
 from .synth import BINS
 
 INPUTS = ["log_mag", "cutoff_bin", "state_in"]
@@ -72,7 +72,7 @@ def write_model_reference(steps, path: Path):
         return [round(float(v), 7) for v in t.numpy().ravel()]
     data = {
         "description": "Streaming steps of models/ddsp.onnx on a validation clip, two channels, "
-                       "state carried; written by models/airlift_train/export.py",
+                       "state carried; written by models/airlift_train/networks/export.py",
         "steps": [
             {"inputs": {n: flat(v) for n, v in zip(INPUTS, s["inputs"])},
              "outputs": {n: flat(v) for n, v in zip(OUTPUTS, s["outputs"])}}
@@ -115,7 +115,7 @@ def write_synth_reference(path: Path, seed: int = 5):
     gains = synth.noise_gain_per_bin(torch.tensor(noise_log)[None].float())[0].double().numpy()
     data = {
         "description": "PyTorch synthesizer output for fixed controls; written by "
-                       "models/airlift_train/export.py",
+                       "models/airlift_train/networks/export.py",
         "frames": frames,
         "noise_log_mags": noise_log.tolist(),
         "noise_gain_per_bin": gains.tolist(),

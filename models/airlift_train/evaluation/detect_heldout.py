@@ -11,7 +11,7 @@ piece's own edge).
 
 Needs the corpus's Debian packages (`cargo xtask corpus` installs them; the audio it writes is
 not used). Usage (from `models/`, about 3 minutes and 5 GB of temporary files):
-    python -m airlift_train.detect_heldout --work DIR AIRLIFT [AIRLIFT_BEFORE]
+    python -m airlift_train.evaluation.detect_heldout --work DIR AIRLIFT [AIRLIFT_BEFORE]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-from . import corpus
+from ..corpus import build as corpus
 
 CUTOFFS_HZ = (3000, 4000, 6000, 8000, 11000, 14000, 16000)
 FILTERS = ("butter4", "butter8", "butter12", "ellip")

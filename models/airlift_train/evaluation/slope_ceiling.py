@@ -1,6 +1,6 @@
 """How well the corner of a gentle low-pass can be read from recorded music's spectrum at all.
 
-An oracle experiment for the detector (`plugin/src/dsp/cutoff.rs`): every committed excerpt
+An oracle experiment for the detector (`plugin/src/dsp/cutoff/`): every committed excerpt
 (`tests/excerpts/`) is low-passed by a digital Butterworth of order 4 and 8 at 3 to 16 kHz
 (below the excerpt's own edge, as in the real-music test), and the fitter is *told* that a
 Butterworth is there, so no gate can reject it. It fits the detector's model: a straight music
@@ -11,7 +11,7 @@ counts of corners within a sixth of an octave, for several summaries over time o
 this kind can reach on the excerpts. With `--known-order` the fitter is also told the
 filter's order (only that template is fitted), which no detector is told.
 
-Usage (from `models/`): python -m airlift_train.slope_ceiling [--known-order]
+Usage (from `models/`): python -m airlift_train.evaluation.slope_ceiling [--known-order]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-EXCERPTS = Path(__file__).resolve().parents[2] / "tests" / "excerpts"
+EXCERPTS = Path(__file__).resolve().parents[3] / "tests" / "excerpts"
 CUTOFFS_HZ = (3000, 4000, 6000, 8000, 11000, 14000, 16000)
 ORDERS_UNDER_TEST = (4, 8)
 TEMPLATE_ORDERS = (2, 3, 4, 5, 6, 8, 10, 12, 16)

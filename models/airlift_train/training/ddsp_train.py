@@ -7,10 +7,10 @@ import time
 import numpy as np
 import torch
 
-from . import synth
-from .frames import SEQUENCE_FRAMES
-from .model import RAMP_RATIO, STATE, DdspBwe
-from .synth import BINS
+from ..networks import synth
+from ..networks.ddsp import RAMP_RATIO, STATE, DdspBwe
+from ..networks.synth import BINS
+from .ddsp_frames import SEQUENCE_FRAMES
 
 POWER_FLOOR = 1e-6
 

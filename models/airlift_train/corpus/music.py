@@ -20,7 +20,8 @@ import numpy as np
 import soundfile
 import torch
 
-from . import degrade, unet
+from ..networks import unet
+from . import degrade
 
 FILTERS = ("butter4", "butter8", "butter12", "cheby1", "ellip", "brickwall", "mp3")
 # Shares of the degradations: filters at drawn cutoffs, and codec chains.

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import degrade, music
-from .model import Features
-from .synth import BINS, HOP, N_FFT
+from ..corpus import degrade, music
+from ..networks.ddsp import Features
+from ..networks.synth import BINS, HOP, N_FFT
 
-# Frames of one training sequence (the train module's); a clip must hold one and a look-ahead.
+# Frames of one training sequence (the ddsp_train module's); a clip must hold one and a look-ahead.
 SEQUENCE_FRAMES = 32
 
 WINDOW = torch.hann_window(N_FFT, periodic=True, dtype=torch.float64)
