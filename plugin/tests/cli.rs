@@ -159,6 +159,7 @@ fn detect_and_eval_print_their_results() {
         "LSD:       0.0000",
         "LSD-HF:    0.0000",
         "low band:  -inf dB",
+        "level +0.0 / +0.0 / +0.0 dB by thirds, LSD 0.0000",
     ] {
         assert!(text.contains(line), "{line} not in:\n{text}");
     }

@@ -1,6 +1,6 @@
 //! `airlift eval`: a restored (or degraded) file scored against its full-band reference with
-//! the [`metrics`](super::metrics) of the README's tables: LSD, LSD-HF, SI-SDR and the low
-//! band's deviation.
+//! the [`metrics`](super::metrics) of the README's tables: LSD, LSD-HF, SI-SDR, the low band's
+//! deviation, and the level and LSD of the top of the band.
 
 use std::path::Path;
 
@@ -44,6 +44,12 @@ pub fn run(
                 "lsd_hf": report.lsd_hf,
                 "si_sdr_db": report.si_sdr_db,
                 "low_band_error_db": report.low_band_error_db,
+                "top_band": report.top_band.as_ref().map(|top| serde_json::json!({
+                    "from_hz": top.from_hz,
+                    "to_hz": top.to_hz,
+                    "bias_db": top.bias_db,
+                    "lsd": top.lsd,
+                })),
                 "frames": report.frames,
             })
         );
@@ -60,6 +66,13 @@ pub fn run(
             println!("low band:  {db:.1} dB  (energy of EST-REF below the ramp, relative to REF)")
         }
         None => println!("low band:  n/a (pass --cutoff)"),
+    }
+    match &report.top_band {
+        Some(top) => println!(
+            "top band:  {:.0} to {:.0} Hz: level {:+.1} / {:+.1} / {:+.1} dB by thirds, LSD {:.4}",
+            top.from_hz, top.to_hz, top.bias_db[0], top.bias_db[1], top.bias_db[2], top.lsd
+        ),
+        None => println!("top band:  n/a (pass --cutoff below the edge and 20 kHz)"),
     }
     println!("frames:    {}", report.frames);
     Ok(())

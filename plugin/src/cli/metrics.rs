@@ -1,6 +1,9 @@
 //! Quality metrics of a restoration against its full-band reference, as DESIGN.md defines
 //! them: LSD and LSD-HF (log10 power, STFT of `2048 · sr / 44100` points, hop `sr / 100`, mean
-//! over frames of the RMS over bins), SI-SDR, and the deviation of the low band.
+//! over frames of the RMS over bins), SI-SDR, and the deviation of the low band; and the top of
+//! the band: the level of the estimate against the reference in each third of the band from the
+//! cutoff to the smaller of the reference's own edge and 20 kHz, and the LSD there, so that a
+//! generated band that comes out too dark towards the top shows.
 
 use realfft::RealFftPlanner;
 
@@ -9,6 +12,31 @@ use crate::dsp::window::hann_periodic;
 
 /// Added to every bin's power before the logarithm, so silent bins compare as equal.
 pub const POWER_FLOOR: f64 = 1e-10;
+
+/// Where the top of the band ends: 20 kHz, the top of hearing, or the reference's own edge
+/// when that is lower.
+pub const TOP_BAND_LIMIT_HZ: f32 = 20_000.0;
+
+/// Fewest bins in each third of the top of the band for it to be measured at all.
+const MIN_TOP_THIRD_BINS: usize = 2;
+
+/// The top of the band: from the cutoff to the smaller of the reference's own edge and
+/// [`TOP_BAND_LIMIT_HZ`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopBand {
+    /// Where it starts (the first bin at or above the cutoff), in Hz.
+    pub from_hz: f64,
+    /// Where it ends (past its last bin), in Hz.
+    pub to_hz: f64,
+    /// The estimate's level against the reference's in each third of it (low, middle, top), in
+    /// dB: per frame, the ratio of their powers summed over the third's bins (each bin with
+    /// [`POWER_FLOOR`], so silent frames compare as equal), then the mean over frames of its
+    /// logarithm, so that a band that stops short between the hits shows as well as one that
+    /// is dark throughout. Negative: the estimate is too dark there.
+    pub bias_db: [f64; 3],
+    /// The log-spectral distance over its bins alone.
+    pub lsd: f64,
+}
 
 /// What `airlift eval` prints.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +50,8 @@ pub struct EvalReport {
     /// Energy of `estimate − reference` below the crossfade ramp, relative to the reference's
     /// energy there, in dB: how much the low band was altered (−∞ when untouched).
     pub low_band_error_db: Option<f64>,
+    /// The top of the band (with a cutoff, when it spans at least a few bins).
+    pub top_band: Option<TopBand>,
     /// Number of STFT frames compared per channel.
     pub frames: usize,
 }
@@ -101,6 +131,18 @@ pub fn evaluate(
         ((hz as f64 / bin_hz).floor() as usize + 1).clamp(1, fft_size / 2 + 1)
     });
     let cutoff_bin = cutoff_hz.map(|hz| ((hz as f64 / bin_hz).ceil() as usize).min(num_bins));
+    let top_end = ((TOP_BAND_LIMIT_HZ as f64 / bin_hz).floor() as usize + 1).min(num_bins);
+    let top_bins = cutoff_bin
+        .filter(|&cut| top_end >= cut + 3 * MIN_TOP_THIRD_BINS)
+        .map(|cut| {
+            let third = (top_end - cut) as f64 / 3.0;
+            [
+                cut,
+                cut + third.round() as usize,
+                cut + (2.0 * third).round() as usize,
+                top_end,
+            ]
+        });
     let low_band_end = cutoff_hz.map(|hz| {
         ((hz as f64 * (-(RAMP_OCTAVES as f64)).exp2() / bin_hz).floor() as usize).min(num_bins)
     });
@@ -114,6 +156,7 @@ pub fn evaluate(
 
     let (mut lsd_sum, mut lsd_hf_sum, mut frames) = (0.0f64, 0.0f64, 0usize);
     let (mut low_error, mut low_energy) = (0.0f64, 0.0f64);
+    let (mut top_bias_sum, mut lsd_top_sum) = ([0.0f64; 3], 0.0f64);
     for (ref_channel, est_channel) in reference.iter().zip(estimate) {
         let mut start = 0;
         while start + fft_size <= len {
@@ -135,6 +178,19 @@ pub fn evaluate(
             if let Some(cut) = cutoff_bin.filter(|&cut| cut < num_bins) {
                 let high: f64 = (cut..num_bins).map(log_diff_sq).sum();
                 lsd_hf_sum += (high / (num_bins - cut) as f64).sqrt();
+            }
+            if let Some(edges) = top_bins {
+                let norm = fft_size as f64;
+                for (third, bias_sum) in top_bias_sum.iter_mut().enumerate() {
+                    let (mut p_ref, mut p_est) = (0.0f64, 0.0f64);
+                    for k in edges[third]..edges[third + 1] {
+                        p_ref += ref_spec[k].norm_sqr() as f64 / norm + POWER_FLOOR;
+                        p_est += est_spec[k].norm_sqr() as f64 / norm + POWER_FLOOR;
+                    }
+                    *bias_sum += 10.0 * (p_est / p_ref).log10();
+                }
+                let top: f64 = (edges[0]..edges[3]).map(log_diff_sq).sum();
+                lsd_top_sum += (top / (edges[3] - edges[0]) as f64).sqrt();
             }
             if let Some(end) = low_band_end {
                 for k in 0..end {
@@ -159,6 +215,12 @@ pub fn evaluate(
             .map(|_| lsd_hf_sum / frames as f64),
         si_sdr_db,
         low_band_error_db: low_band_end.map(|_| 10.0 * (low_error / low_energy.max(1e-30)).log10()),
+        top_band: top_bins.map(|edges| TopBand {
+            from_hz: edges[0] as f64 * bin_hz,
+            to_hz: edges[3] as f64 * bin_hz,
+            bias_db: top_bias_sum.map(|sum| sum / frames as f64),
+            lsd: lsd_top_sum / frames as f64,
+        }),
         frames: frames / reference.len(),
     })
 }
@@ -249,6 +311,75 @@ mod tests {
         let all = pair(None).lsd_hf.unwrap();
         let below = pair(Some(16_000.0)).lsd_hf.unwrap();
         assert!(below < 0.1 * all, "{below} vs {all}");
+    }
+
+    #[test]
+    fn the_top_of_the_band_shows_its_level_per_third_up_to_the_edge() {
+        let reference = noise(44_100, 5);
+        let quieter: Vec<f32> = reference.iter().map(|x| 0.5 * x).collect();
+        let report = evaluate(
+            std::slice::from_ref(&reference),
+            std::slice::from_ref(&quieter),
+            44_100,
+            Some(8000.0),
+            Some(17_000.0),
+        )
+        .unwrap();
+        let top = report.top_band.expect("a top band");
+        for bias in top.bias_db {
+            assert!((bias + 6.0206).abs() < 1e-3, "{bias} dB");
+        }
+        assert!(
+            (top.lsd - 0.25f64.log10().abs()).abs() < 1e-3,
+            "{}",
+            top.lsd
+        );
+        assert!((top.from_hz - 8000.0).abs() < 22.0 && (top.to_hz - 17_000.0).abs() < 22.0);
+        // Without an edge of its own, the top of the band stops at 20 kHz.
+        let full = evaluate(
+            std::slice::from_ref(&reference),
+            std::slice::from_ref(&reference),
+            44_100,
+            Some(12_000.0),
+            None,
+        )
+        .unwrap()
+        .top_band
+        .unwrap();
+        assert!((full.to_hz - 20_000.0).abs() < 22.0, "{}", full.to_hz);
+        assert_eq!(full.bias_db, [0.0; 3]);
+    }
+
+    #[test]
+    fn a_band_dark_at_the_top_shows_in_the_top_third() {
+        // The estimate falls from 0 dB at 8 kHz to -30 dB at 20 kHz, linearly in Hz: its
+        // thirds lie about 5, 15 and 25 dB down.
+        let reference = noise(44_100, 6);
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(reference.len());
+        let inverse = RealFftPlanner::<f32>::new().plan_fft_inverse(reference.len());
+        let mut spectrum = fft.make_output_vec();
+        fft.process(&mut reference.clone(), &mut spectrum).unwrap();
+        let bin_hz = 44_100.0 / reference.len() as f32;
+        for (k, bin) in spectrum.iter_mut().enumerate() {
+            let above_hz = (k as f32 * bin_hz - 8000.0).max(0.0);
+            *bin *= (-30.0 * above_hz / 12_000.0 / 20.0 * std::f32::consts::LN_10).exp()
+                / reference.len() as f32;
+        }
+        let mut dark = inverse.make_output_vec();
+        inverse.process(&mut spectrum, &mut dark).unwrap();
+        let top = evaluate(
+            std::slice::from_ref(&reference),
+            &[dark],
+            44_100,
+            Some(8000.0),
+            None,
+        )
+        .unwrap()
+        .top_band
+        .unwrap();
+        for (bias, expected) in top.bias_db.iter().zip([-5.0, -15.0, -25.0]) {
+            assert!((bias - expected).abs() < 1.5, "{:?}", top.bias_db);
+        }
     }
 
     #[test]
