@@ -398,7 +398,7 @@ fn corpus(root: &Path, extra: &[String]) -> Result<()> {
 }
 
 /// Draws `assets/spectrograms.png`, the README's picture: a committed drum excerpt as it was,
-/// through lame at 64 kbps, and restored by SBR, DDSP and the Spectral U-Net with the release
+/// through lame at 128 kbps, and restored by SBR, DDSP and the Spectral U-Net with the release
 /// CLI (`models/airlift_train/evaluation/spectrograms.py`). Run it again after every retraining.
 fn spectrograms(root: &Path) -> Result<()> {
     system::ensure(&["lame"])?;

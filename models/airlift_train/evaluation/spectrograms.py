@@ -1,6 +1,8 @@
-"""The README's picture: spectrograms of one committed test excerpt as it was, band-limited by
-lame at 64 kbps, and restored by SBR, DDSP and the Spectral U-Net with the `airlift` CLI (auto
-cutoff, as users run it). Run by `cargo xtask spectrograms` after every retraining.
+"""The README's picture: spectrograms up to the top of the band of one committed full-band test
+excerpt as it was, band-limited by lame at 128 kbps (the most common lossy file, missing 16 to
+20 kHz), and restored by SBR, DDSP and the Spectral U-Net with the `airlift` CLI (auto cutoff,
+as users run it). Run by `cargo xtask spectrograms` after every retraining; `--kbps` draws
+another bit rate.
 
     python -m airlift_train.evaluation.spectrograms --cli target/release/airlift \
         --excerpt tests/excerpts/drums_amen.flac --out assets/spectrograms.png
@@ -20,7 +22,7 @@ import soundfile  # noqa: E402
 
 from ..corpus import degrade  # noqa: E402
 
-KBPS = 64
+KBPS = 128
 SECONDS = 4.0
 MODELS = (("sbr", "SBR"), ("ddsp", "DDSP"), ("unet", "Spectral U-Net"))
 
@@ -40,11 +42,12 @@ def main():
     parser.add_argument("--cli", type=Path, required=True)
     parser.add_argument("--excerpt", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--kbps", type=int, default=KBPS, help="lame's bit rate")
     args = parser.parse_args()
     audio, rate = soundfile.read(args.excerpt, dtype="float32", always_2d=True)
     audio = audio[: int(SECONDS * rate)]
-    limited = degrade.codec_chain_at(audio, rate, "lame", KBPS)
-    rows = [("original", audio), (f"lame {KBPS} kbps", limited)]
+    limited = degrade.codec_chain_at(audio, rate, "lame", args.kbps)
+    rows = [("original", audio), (f"lame {args.kbps} kbps", limited)]
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "limited.wav"
         soundfile.write(source, limited, rate, subtype="FLOAT")
