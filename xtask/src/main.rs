@@ -11,6 +11,8 @@
 //! - `train ddsp`: synthesizes the training music, trains the DDSP model, exports
 //!   `models/ddsp.onnx` with its manifest and reference files, and measures it against SBR on
 //!   the validation split (a Python venv in `target/train-venv`).
+//! - `top-band`: the README's table of the top of the band (the level by thirds and the LSD from
+//!   the cutoff to 20 kHz) for every model, on the excerpts and the corpus's validation split.
 //! - `setup`: installs the Debian packages the build and the tests need.
 //! - `screenshot`: opens the editor of the standalone application in a virtual X display
 //!   (Xvfb), playing the demo clip, and saves a screenshot to `target/editor/editor.png`.
@@ -54,6 +56,7 @@ fn main() -> Result<()> {
         "bench" => bench(&root),
         "corpus" => corpus(&root, &args.collect::<Vec<_>>()),
         "quality" => quality(&root, &args.collect::<Vec<_>>()),
+        "top-band" => top_band(&root),
         "spectrograms" => spectrograms(&root),
         "train" => {
             let args: Vec<String> = args.collect();
@@ -66,7 +69,7 @@ fn main() -> Result<()> {
             }
         }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | corpus | quality [--before BIN] | train <ddsp | unet> | spectrograms | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | corpus | quality [--before BIN] | top-band | train <ddsp | unet> | spectrograms | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -449,6 +452,33 @@ fn quality(root: &Path, extra: &[String]) -> Result<()> {
         .context("could not start the measurement")?;
     if !status.success() {
         bail!("the quality measurement failed");
+    }
+    Ok(())
+}
+
+/// Measures the README's table of the top of the band with the release CLI
+/// (`models/airlift_train/evaluation/top_band.py`): the committed excerpts, and the corpus's
+/// validation split when `target/corpus` holds one. It reads corpus stretches with the training
+/// package's corpus module, so it runs in the training venv.
+fn top_band(root: &Path) -> Result<()> {
+    system::ensure(&["lame"])?;
+    let venv = python::ensure_venv(root, "train-venv", python::TRAIN_REQUIREMENTS)?;
+    run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
+    place_runtime_for_cli(root, "release")?;
+    let mut command = Command::new(venv.join("bin/python"));
+    command
+        .args(["-m", "airlift_train.evaluation.top_band", "--airlift"])
+        .arg(root.join("target/release/airlift"))
+        .current_dir(root.join("models"));
+    let corpus = root.join("target/corpus");
+    if corpus.join("manifest.json").is_file() {
+        command.arg("--corpus").arg(corpus);
+    }
+    let status = command
+        .status()
+        .context("could not start the measurement")?;
+    if !status.success() {
+        bail!("the top-of-the-band measurement failed");
     }
     Ok(())
 }

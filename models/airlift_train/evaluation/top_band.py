@@ -17,7 +17,8 @@ middle / top, dB; negative is too dark) and the mean LSD there.
 Pieces: the committed test excerpts (`tests/excerpts/`) and, with `--corpus`, stretches of the
 corpus's validation split (`validation.stretches`).
 
-Usage (from `models/`, with the corpus venv):
+Run by `cargo xtask top-band` (the corpus's validation split too when `target/corpus` holds
+one), or from `models/` with the training venv (its corpus module needs PyTorch):
     python -m airlift_train.evaluation.top_band --airlift ../target/release/airlift \
         [--corpus ../target/corpus] [--json FILE]
 """
