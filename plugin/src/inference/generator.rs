@@ -5,6 +5,9 @@
 //! new implementation of [`FrameGenerator`] and one line where the worker picks its generator
 //! ([`super::worker`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
 use realfft::num_complex::Complex;
 
 use super::model::ModelError;
@@ -44,6 +47,21 @@ pub struct GeneratorFrame<'a> {
     pub channels: usize,
     /// Bins the model sees per spectrum.
     pub model_bins: usize,
+    /// Where the time spent inside `session.run` adds up, for the benchmarks
+    /// ([`WorkerTimings::run_nanos`](super::worker::WorkerTimings::run_nanos)).
+    pub run_nanos: &'a AtomicU64,
+}
+
+impl GeneratorFrame<'_> {
+    /// Runs `session_run` (one call of the model) and adds the time it took to
+    /// [`run_nanos`](Self::run_nanos).
+    pub fn timed_run<T>(&self, session_run: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = session_run();
+        self.run_nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        result
+    }
 }
 
 /// A model kind's way from a frame's context to each channel's generated band.

@@ -76,14 +76,16 @@ impl FrameGenerator for HarmonicNoiseGenerator {
             generated.fill(Complex::new(0.0, 0.0));
             return Ok(());
         }
-        self.model.run_harmonic_noise(
-            frame.log_mag,
-            frame.cutoff_bins,
-            &self.state,
-            channels,
-            frame.model_bins,
-            &mut self.controls,
-        )?;
+        frame.timed_run(|| {
+            self.model.run_harmonic_noise(
+                frame.log_mag,
+                frame.cutoff_bins,
+                &self.state,
+                channels,
+                frame.model_bins,
+                &mut self.controls,
+            )
+        })?;
         self.state.copy_from_slice(&self.controls.state);
         let state_size = self.state.len() / channels.max(1);
         let band = frame.band;

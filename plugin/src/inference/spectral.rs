@@ -44,13 +44,15 @@ impl FrameGenerator for SpectralGenerator {
         generated: &mut [Complex<f32>],
     ) -> Result<(), ModelError> {
         let (bins, model_bins) = (frame.spectra.bins, frame.model_bins);
-        self.model.run(
-            frame.log_mag,
-            frame.cutoff_bins,
-            frame.channels,
-            model_bins,
-            &mut self.output,
-        )?;
+        frame.timed_run(|| {
+            self.model.run(
+                frame.log_mag,
+                frame.cutoff_bins,
+                frame.channels,
+                model_bins,
+                &mut self.output,
+            )
+        })?;
         let band = frame.band;
         let own_phase = self.model.manifest.phase == PHASE_INPUT;
         let propagate = self.model.manifest.phase == PHASE_PROPAGATED;

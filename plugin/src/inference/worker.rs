@@ -519,6 +519,7 @@ impl Worker {
             spectra,
             channels,
             model_bins,
+            run_nanos: &self.timings.run_nanos,
         };
         self.generator.generate(&frame, &mut self.generated)?;
         let weights = FillWeights::from_flat(
