@@ -41,9 +41,9 @@ import numpy as np
 import onnxruntime
 import soundfile as sf
 
-from ..corpus import degrade, music
 from ..networks import unet
 from . import validation
+from .top_band import degraded
 
 N_FFT, HOP = unet.N_FFT, unet.HOP
 CONDITIONS = (
@@ -202,14 +202,7 @@ def main() -> None:
             original = work / "original.wav"
             sf.write(original, audio, rate, subtype="FLOAT")
             for condition, shape, value in CONDITIONS:
-                if shape == "mp3":
-                    limited = degrade.codec_chain_at(audio, rate, "lame", value)
-                    cutoff = music.chain_cutoff_hz(audio, limited, rate, own_edge)
-                else:
-                    rng = np.random.default_rng(0)
-                    limited = np.stack([degrade.lowpass(audio[:, c], rate, shape, value, rng)
-                                        for c in range(audio.shape[1])], axis=1)
-                    cutoff = float(value)
+                limited, cutoff = degraded(audio, rate, own_edge, shape, value)
                 if cutoff >= own_edge * 2 ** (-1 / 6):
                     continue
                 limited_path = work / "limited.wav"
