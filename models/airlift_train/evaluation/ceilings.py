@@ -43,7 +43,7 @@ import soundfile as sf
 
 from ..networks import unet
 from . import validation
-from .top_band import degraded
+from .top_band import degraded, eval_json
 
 N_FFT, HOP = unet.N_FFT, unet.HOP
 CONDITIONS = (
@@ -174,10 +174,7 @@ def model_level_offset(model: Path) -> float:
 def scores(airlift: str, reference: Path, estimate: Path, cutoff_hz: float,
            edge_hz: float) -> dict:
     """LSD-HF and the top of the band by `airlift eval`."""
-    out = subprocess.run([airlift, "eval", str(reference), str(estimate), "--cutoff",
-                          f"{cutoff_hz:.0f}", "--band-edge", f"{edge_hz:.0f}", "--json"],
-                         check=True, capture_output=True, text=True).stdout
-    result = json.loads(out)
+    result = eval_json(airlift, reference, estimate, cutoff_hz, edge_hz)
     return {"lsd_hf": result["lsd_hf"], "top_band": result["top_band"]}
 
 

@@ -66,13 +66,19 @@ def degraded(audio: np.ndarray, rate: int, own_edge_hz: float, shape: str, value
     return limited, float(value)
 
 
-def top_band(airlift: str, reference: Path, estimate: Path, cutoff_hz: float,
-             own_edge_hz: float) -> dict | None:
-    """`airlift eval`'s top of the band (`from_hz`, `to_hz`, `bias_db`, `lsd`), or None."""
+def eval_json(airlift: str, reference: Path, estimate: Path, cutoff_hz: float,
+              own_edge_hz: float) -> dict:
+    """Every figure of `airlift eval --cutoff --band-edge --json`."""
     out = subprocess.run([airlift, "eval", str(reference), str(estimate), "--cutoff",
                           f"{cutoff_hz:.0f}", "--band-edge", f"{own_edge_hz:.0f}", "--json"],
                          check=True, capture_output=True, text=True).stdout
-    return json.loads(out).get("top_band")
+    return json.loads(out)
+
+
+def top_band(airlift: str, reference: Path, estimate: Path, cutoff_hz: float,
+             own_edge_hz: float) -> dict | None:
+    """`airlift eval`'s top of the band (`from_hz`, `to_hz`, `bias_db`, `lsd`), or None."""
+    return eval_json(airlift, reference, estimate, cutoff_hz, own_edge_hz).get("top_band")
 
 
 def excerpt_pieces(excerpts: Path):
