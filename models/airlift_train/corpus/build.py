@@ -1,9 +1,12 @@
 """The recorded-music corpus: Debian packages of recorded music, decoded at 44.1 and 48 kHz.
 
 Every piece is listed in `manifest.json` with its source package, its path inside the package
-(a `.pk3` member as `archive.pk3:member`), its licence, the kind of music, its own band edge
-and its split. Splits are disjoint by piece: the test pieces are named in `TEST_EXCERPTS`, and
-every other piece goes to validation or training by a hash of its package and path, so the
+(a member of a `.pk3` or `.zip` archive as `archive.zip:member`, a song kept as stems as its
+folder), its licence, the kind of music, its own band edge and its split. A piece of a package
+is a file that package installed (another package's files in the same folder are not its), and
+a music piece shorter than `MIN_MUSIC_SECONDS` is a sound effect and left out; sample libraries
+keep every sample. Splits are disjoint by piece: the test pieces are named in `TEST_EXCERPTS`,
+and every other piece goes to validation or training by a hash of its package and path, so the
 split of a piece never depends on which other pieces exist.
 
 The test split is written as short FLAC excerpts into the repository (`tests/excerpts/`), with
@@ -21,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import fnmatch
 import glob
 import hashlib
 import io
 import json
 import os
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -48,6 +53,20 @@ EXCERPT_SECONDS = 9.0
 RESERVED = ("wesnoth", "supertux", "hedgewars")
 """Package name parts reserved for an independent evaluation: never read ("supertux" covers
 supertuxkart and, to keep the rule simple, supertux-data too)."""
+
+MIN_MUSIC_SECONDS = 10.0
+"""Shortest piece of a music package kept: shorter files in a music folder are stingers and
+sound effects, not music."""
+
+ARCHIVE_SUFFIXES = (".pk3", ".zip")
+"""Zip archives whose audio members are pieces (Quake-engine `.pk3`, plain `.zip`)."""
+
+AUDIO_SUFFIXES = (".ogg", ".opus", ".flac", ".wav")
+"""Audio files that are pieces, archive members or stems."""
+
+MIX_PEAK = 0.99
+"""Highest peak of a song summed from its stems: a louder sum is scaled down as a whole, so the
+mix keeps the balance the game plays it at and never clips."""
 
 EDGE_DROP_DB = 90.0
 """A file's own band edge lies within this many dB of its loudest band, in its brightest frames
@@ -77,9 +96,18 @@ class Source:
     kind: str
     """The kind of music, as the soundtrack describes itself."""
     pattern: str
-    """A glob of files, or of `.pk3` archives whose audio members are pieces."""
+    """A glob of files, of archives (`ARCHIVE_SUFFIXES`) whose audio members are pieces, or of
+    song folders (with `stems`)."""
     split_by_folder: bool = False
     """Split whole folders rather than files (a drum kit's samples stay together)."""
+    members: str = "*"
+    """A glob of the archive members that are music (0 A.D.'s one archive holds its sound
+    effects too)."""
+    stems: bool = False
+    """Each folder of `pattern` is one song recorded as stems (Frets on Fire's `song.ogg`,
+    `guitar.ogg`, `rhythm.ogg`): the piece is their sum, the full band mix."""
+    min_seconds: float = MIN_MUSIC_SECONDS
+    """Shortest file kept: `MIN_MUSIC_SECONDS` for music, 0 for a sample library."""
 
 
 SOURCES = (
@@ -96,11 +124,62 @@ SOURCES = (
     Source("planetblupi-music-ogg", "GPL-3+", "game music (pop, chiptune-like)",
            "/usr/share/planetblupi/music/*.ogg"),
     Source("sonic-pi-samples", "CC0-1.0 (per file, see the package)",
-           "recorded samples and loops", "/usr/share/sonic-pi/samples/*.flac"),
+           "recorded samples and loops", "/usr/share/sonic-pi/samples/*.flac", min_seconds=0.0),
     Source("hydrogen-drumkits", "GPL-2+ (per kit, see the package)", "drum kit samples",
-           "/usr/share/hydrogen/data/drumkits/**/*.flac", split_by_folder=True),
+           "/usr/share/hydrogen/data/drumkits/**/*.flac", split_by_folder=True, min_seconds=0.0),
+    Source("0ad-data", "CC-BY-SA-3.0", "orchestral, world (ancient civilizations)",
+           "/usr/share/games/0ad/mods/public/public.zip", members="audio/music/*"),
+    Source("naev-data", "GPL-2+ / GPL-3 or CC-BY-3.0 / CC-BY-SA-3.0 / CC-BY-3.0 (per file, "
+           "see the package)", "space soundtrack (orchestral, electronic, ambient)",
+           "/usr/share/naev/dat/snd/music/*.ogg"),
+    Source("widelands-data", "GPL-2+ / CC-BY-SA-3.0 (per file, see the package)",
+           "orchestral, folk, ambient", "/usr/share/games/widelands/data/music/*.ogg"),
+    Source("freedroidrpg-data", "GPL-2+", "electronic, ambient, rock",
+           "/usr/share/freedroidrpg/data/sound/music/*.ogg"),
+    Source("redeclipse-data", "CC-BY-SA-3.0+", "electronic, rock",
+           "/usr/share/games/redeclipse/data/sounds/music/*.ogg"),
+    Source("megaglest-data", "CC-BY-SA-3.0", "orchestral, world",
+           "/usr/share/games/megaglest/**/music/*.ogg"),
+    Source("unknown-horizons", "CC-BY-SA-3.0", "orchestral, folk, classical",
+           "/usr/share/unknown-horizons/content/audio/music/**/*.ogg"),
+    Source("ardentryst", "CC-BY-SA-3.0", "orchestral, rock, ambient",
+           "/usr/share/games/ardentryst/Music/*.ogg"),
+    Source("openclonk-data", "ISC / CC-BY-3.0 / CC0-1.0 (per file, see the package)",
+           "electronic, orchestral, ambient", "/usr/share/games/openclonk/Music.ocg/*.ogg"),
+    Source("xmoto-data", "GPL-2+", "rock, electronic",
+           "/usr/share/games/xmoto/Textures/Musics/*.ogg"),
+    Source("freeorion-data", "GPL-2", "orchestral, ambient",
+           "/usr/share/games/freeorion/default/data/sound/*.ogg"),
+    Source("neverball-common", "GPL-2+", "game music (electronic, pop)",
+           "/usr/share/games/neverball/bgm/*.ogg"),
+    Source("extremetuxracer-data", "GPL-2+", "game music (rock, electronic)",
+           "/usr/share/games/etr/music/*.ogg"),
+    Source("lincity-ng-data", "GPL-2+", "electronic, blues, ambient",
+           "/usr/share/games/lincity-ng/music/**/*.ogg"),
+    Source("warmux-data", "GPL-2+", "game music (jazz, rock, classical)",
+           "/usr/share/games/warmux/music/**/*.ogg"),
+    Source("fretsonfire-songs-muldjord", "CC-BY-SA-3.0 (El Senator, Muldjord)",
+           "metal band with vocals (stems mixed)",
+           "/usr/share/games/fretsonfire/data/songs/muldjord/*", stems=True),
+    Source("fretsonfire-songs-sectoid", "Expat (Carlos Viola Iborra, Sectoid)",
+           "rock, metal band (stems mixed)",
+           "/usr/share/games/fretsonfire/data/songs/sectoid/*", stems=True),
+    Source("hydrogen-drumkits-effects", "CC-BY-3.0 (Gabriel Verdugo Soto, belofilms)",
+           "acoustic guitar strums (samples)",
+           "/usr/share/hydrogen/data/drumkits/belofilms_GuitarStrums/*.flac", min_seconds=0.0),
+    Source("hydrogen-data", "GPL-2+", "drum kit samples (GMRockKit)",
+           "/usr/share/hydrogen/data/drumkits/GMRockKit/*.wav", min_seconds=0.0),
+    Source("lmms-common", "GPL-2+", "drum samples and loops (acoustic and electronic)",
+           "/usr/share/lmms/samples/drums/*.ogg", min_seconds=0.0),
+    Source("lmms-common", "GPL-2+", "drum breaks and loops",
+           "/usr/share/lmms/samples/beats/*.ogg", min_seconds=0.0),
+    Source("lmms-common", "GPL-2+", "instrument samples (piano, organ, strings, guitar, brass)",
+           "/usr/share/lmms/samples/instruments/*.ogg", min_seconds=0.0),
+    Source("lmms-common", "GPL-2+", "latin guitar and brass samples",
+           "/usr/share/lmms/samples/latin/*.ogg", min_seconds=0.0),
 )
-"""The packages of the corpus (installed with apt by `cargo xtask corpus`)."""
+"""The packages of the corpus (installed with apt by `cargo xtask corpus`); a package whose
+music lies in several folders of different kinds has one source for each."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,8 +259,42 @@ TEST_EXCERPTS = (
     Excerpt("guitar_em9", "sonic-pi-samples",
             "/usr/share/sonic-pi/samples/guit_em9.flac",
             "acoustic guitar", "CC0-1.0 (Sub-d, freesound 46992)"),
+    Excerpt("vocals_armygeddon", "fretsonfire-songs-muldjord",
+            "/usr/share/games/fretsonfire/data/songs/muldjord/armygeddon",
+            "metal band with vocals (stems mixed)",
+            "CC-BY-SA-3.0 (El Senator, Muldjord)"),
+    Excerpt("vocals_mutilated_mime", "fretsonfire-songs-muldjord",
+            "/usr/share/games/fretsonfire/data/songs/muldjord/mutilated_mime",
+            "metal band with vocals (stems mixed)",
+            "CC-BY-SA-3.0 (El Senator, Muldjord)"),
+    Excerpt("band_war_of_freedom", "fretsonfire-songs-sectoid",
+            "/usr/share/games/fretsonfire/data/songs/sectoid/War of freedom",
+            "rock, metal band (stems mixed)", "Expat (Carlos Viola Iborra, Sectoid)"),
 )
 """The test split: one excerpt from each of these pieces, none of which trains or validates."""
+
+
+EXPAT_NOTICES = {
+    "fretsonfire-songs-sectoid": (
+        "The songs, performances and fret files are all Copyright (c) 2006/2007 Carlos Viola "
+        "Iborra <karuritosu@gmail.com>\n\n"
+        "Permission is hereby granted, free of charge, to any person obtaining a copy of this "
+        "software and associated documentation files (the \"Software\"), to deal in the "
+        "Software without restriction, including without limitation the rights to use, copy, "
+        "modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and "
+        "to permit persons to whom the Software is furnished to do so, subject to the following "
+        "conditions:\n\n"
+        "The above copyright notice and this permission notice shall be included in all copies "
+        "or substantial portions of the Software.\n\n"
+        "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, "
+        "INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A "
+        "PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT "
+        "HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF "
+        "CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR "
+        "THE USE OR OTHER DEALINGS IN THE SOFTWARE."),
+}
+"""The copyright and permission notice of each package of Expat (MIT) music, from its copyright
+file: the licence asks that it travel with every copy, so the excerpts' README carries it."""
 
 
 @dataclasses.dataclass
@@ -191,12 +304,14 @@ class Piece:
     source: Source
     """Its package."""
     path: str
-    """A file path, or `archive.pk3:member`."""
+    """A file path, `archive.zip:member`, or a song folder (for a source of stems)."""
 
     def read(self) -> tuple[np.ndarray, int]:
         """The piece as float32 `[samples, channels]` and its sample rate."""
-        if ":" in self.path:
-            archive, member = self.path.split(":", 1)
+        if self.source.stems:
+            return read_stems(self.path)
+        archive, _, member = self.path.partition(":")
+        if member and archive.lower().endswith(ARCHIVE_SUFFIXES):
             with zipfile.ZipFile(archive) as zf:
                 data, rate = sf.read(io.BytesIO(zf.read(member)), dtype="float32",
                                      always_2d=True)
@@ -204,20 +319,84 @@ class Piece:
             data, rate = sf.read(self.path, dtype="float32", always_2d=True)
         return data, rate
 
+    def seconds(self) -> float:
+        """The piece's length from its file headers (the longest stem's, for stems); infinite
+        when a header cannot be read, so that the reading itself reports the file."""
+        if self.source.stems:
+            paths = [path for path in glob.glob(os.path.join(glob.escape(self.path), "*"))
+                     if path.lower().endswith(AUDIO_SUFFIXES)]
+        else:
+            paths = [self.path]
+        try:
+            return max(map(header_seconds, paths), default=float("inf"))
+        except (RuntimeError, sf.LibsndfileError):
+            return float("inf")
+
+
+def header_seconds(path: str) -> float:
+    """The length of a file or `archive.zip:member` from its header."""
+    archive, _, member = path.partition(":")
+    if member and archive.lower().endswith(ARCHIVE_SUFFIXES):
+        with zipfile.ZipFile(archive) as zf:
+            return sf.info(io.BytesIO(zf.read(member))).duration
+    return sf.info(path).duration
+
+
+def read_stems(folder: str) -> tuple[np.ndarray, int]:
+    """The song of a folder of stems: the sum of its audio files, padded to the longest, scaled
+    down as a whole to `MIX_PEAK` where it would clip, and its sample rate."""
+    stems = [sf.read(path, dtype="float32", always_2d=True)
+             for path in sorted(glob.glob(os.path.join(glob.escape(folder), "*")))
+             if path.lower().endswith(AUDIO_SUFFIXES)]
+    rates = {rate for _, rate in stems}
+    if not stems:
+        raise RuntimeError("no stems in the folder")
+    if len(rates) != 1:
+        raise RuntimeError(f"stems at different rates {sorted(rates)}")
+    channels = max(data.shape[1] for data, _ in stems)
+    mix = np.zeros((max(len(data) for data, _ in stems), channels), dtype=np.float32)
+    for data, _ in stems:
+        mix[:len(data)] += data if data.shape[1] == channels else np.repeat(data, channels, 1)
+    peak = float(np.abs(mix).max())
+    if peak > MIX_PEAK:
+        mix *= MIX_PEAK / peak
+    return mix, rates.pop()
+
+
+def installed_paths(package: str) -> set[str]:
+    """The files and folders that `package` installed (dpkg's list), so that a glob over a
+    folder two packages share (Hydrogen's drum kits) takes only this package's pieces."""
+    listing = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True)
+    return set(listing.stdout.splitlines())
+
 
 def find_pieces() -> list[Piece]:
-    """Every piece of every installed source package, in a stable order."""
+    """Every piece of every installed source package, in a stable order: the files (archive
+    members, stem folders) of each source that its package installed and that last at least
+    the source's `min_seconds`."""
+    return [piece for source in SOURCES for piece in source_pieces(source)
+            if source.min_seconds <= 0 or piece.seconds() >= source.min_seconds]
+
+
+def source_pieces(source: Source) -> list[Piece]:
+    """The pieces of one source, of any length."""
     pieces = []
-    for source in SOURCES:
-        assert not any(r in source.package for r in RESERVED), source.package
-        for path in sorted(glob.glob(source.pattern, recursive=True)):
-            if path.endswith(".pk3"):
-                with zipfile.ZipFile(path) as zf:
-                    members = sorted(n for n in zf.namelist()
-                                     if n.lower().endswith((".ogg", ".flac", ".wav")))
-                pieces.extend(Piece(source, f"{path}:{m}") for m in members)
-            else:
+    assert not any(r in source.package for r in RESERVED), source.package
+    owned = installed_paths(source.package)
+    for path in sorted(glob.glob(source.pattern, recursive=True)):
+        if path not in owned:
+            continue
+        if source.stems:
+            if os.path.isdir(path):
                 pieces.append(Piece(source, path))
+        elif path.lower().endswith(ARCHIVE_SUFFIXES):
+            with zipfile.ZipFile(path) as zf:
+                members = sorted(n for n in zf.namelist()
+                                 if n.lower().endswith(AUDIO_SUFFIXES)
+                                 and fnmatch.fnmatch(n, source.members))
+            pieces.extend(Piece(source, f"{path}:{m}") for m in members)
+        else:
+            pieces.append(Piece(source, path))
     return pieces
 
 
@@ -346,10 +525,16 @@ def excerpts_readme(entries: list[dict]) -> str:
         "",
         "The licences are those of the Debian packages' copyright files "
         "(`/usr/share/doc/<package>/copyright`): GPL-2+ and GPL-3+ music is redistributed "
-        "here under the same licence, CC-BY-SA-3.0 music with the attribution above, and CC0 "
-        "samples need none.",
+        "here under the same licence, CC-BY-SA-3.0 music with the attribution above, Expat "
+        "(MIT) music with its copyright and permission notice (below), and CC0 samples need "
+        "none. A song that its package keeps as stems (Frets on Fire's `song.ogg` and "
+        "`guitar.ogg`) is excerpted from their sum, its full mix.",
         "",
     ]
+    for package in sorted({e["package"] for e in entries} & EXPAT_NOTICES.keys()):
+        lines += [f"The notice of `{package}`:", ""]
+        lines += ["> " + line if line else ">" for line in EXPAT_NOTICES[package].split("\n")]
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -43,8 +43,8 @@ def held_out_pieces() -> list[tuple[corpus.Piece, str]]:
     pieces = corpus.find_pieces()
     test_paths = {e.path for e in corpus.TEST_EXCERPTS}
     split = {p.path: corpus.split_of(p, test_paths) for p in pieces}
-    music = [p for p in pieces if split[p.path] == "train"
-             and p.source.package not in ("hydrogen-drumkits", "sonic-pi-samples")]
+    # Music sources keep only pieces of MIN_MUSIC_SECONDS or more; sample libraries keep all.
+    music = [p for p in pieces if split[p.path] == "train" and p.source.min_seconds > 0]
     random.Random(8).shuffle(music)
     chosen = [p for p in pieces if split[p.path] == "validation"] + music[:TRAIN_PIECES]
     return [(p, split[p.path]) for p in chosen]
