@@ -82,6 +82,37 @@ def loss_of(model: unet.SpectralUnet, batch) -> torch.Tensor:
     return per_window.sum() / has_region.sum().clamp(min=1)
 
 
+# The top of the band ends at 20 kHz (in bins at 48 kHz), and only references whose own edge
+# reaches 19 kHz show it, as in the README's table.
+TOP_BAND_END_BIN = 20_000 / (48_000 / unet.N_FFT)
+TOP_BAND_MIN_EDGE_BIN = 19_000 / (48_000 / unet.N_FFT)
+
+
+def top_thirds_bias_db(model: unet.SpectralUnet, batch, min_edge_bin: float) -> np.ndarray:
+    """[3]: the mean over windows whose reference edge is at `min_edge_bin` or above of the
+    output's level against the target's, in dB, in each third (in bins) of the band from the
+    cutoff to the edge: the band domain's view of the README's top-of-the-band table."""
+    inputs, target, current, cutoff, edge = batch
+    keep = edge[:, 0] >= min_edge_bin
+    if not keep.any():
+        return np.full(3, np.nan)
+    with torch.no_grad():
+        generated, _ = model.bands_forward(inputs[keep], cutoff[keep])
+    output = 0.5 * torch.logaddexp(2 * current[keep], 2 * generated)
+    low, high = cutoff[keep], edge[keep].clamp(max=TOP_BAND_END_BIN)
+    biases = []
+    for third in range(3):
+        lo = low + (high - low) * third / 3
+        hi = low + (high - low) * (third + 1) / 3
+        weight = ((CENTRES[None] >= lo) & (CENTRES[None] < hi)).float() * BINS_PER_BAND[None]
+        log_weight = torch.log(weight + 1e-12)
+        energy_out = torch.logsumexp(2 * output + log_weight, -1)
+        energy_target = torch.logsumexp(2 * target[keep] + log_weight, -1)
+        valid = weight.sum(-1) > 0
+        biases.append(float((10 / math.log(10) * (energy_out - energy_target))[valid].mean()))
+    return np.array(biases)
+
+
 def train(model: unet.SpectralUnet, training: Windows, validation: Windows, steps: int,
           seed: int, log=print):
     """AdamW with a short warm-up and a cosine decay; leaves the moving average of the weights
@@ -115,9 +146,11 @@ def train(model: unet.SpectralUnet, training: Windows, validation: Windows, step
             average.eval()
             with torch.no_grad():
                 val = loss_of(average, fixed_validation).item()
+                bias = top_thirds_bias_db(average, fixed_validation, TOP_BAND_MIN_EDGE_BIN)
             history.append((step, float(np.mean(running)), val))
             running = []
             log(f"step {step}/{steps}: train {history[-1][1]:.3f}  validation {val:.3f}  "
+                f"top of the band {' / '.join(f'{b:+.1f}' for b in bias)} dB  "
                 f"({time.time() - started:.0f} s)")
     model.load_state_dict(average.state_dict())
     return history
