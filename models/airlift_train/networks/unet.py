@@ -46,14 +46,10 @@ LOWEST_BIN = 6.0
 HIGHEST_BIN = float(BINS - 1)
 
 # Widths of the U-Net's levels (channels) and its bottleneck.
-WIDTHS = (48, 64, 96, 128)
+WIDTHS = (32, 48, 64, 96)
 STEM_CHANNELS = 8
 BOTTLENECK = 256
 KERNEL = 5
-
-# The level correction's fit (slope and curve against octaves above the cutoff) is held beyond
-# this many octaves: the calibration's band limits reach about 2.3 octaves under 20 kHz.
-LEVEL_FIT_OCTAVES = 2.5
 
 # Normalized log-magnitudes are kept in this range (nepers relative to the frame's loudness).
 LEVEL_RANGE = (-20.0, 8.0)
@@ -135,13 +131,6 @@ class SpectralUnet(nn.Module):
         # measures through the engine how much level the overlap-add of generated frames with
         # borrowed phases loses.
         self.register_buffer("level_offset", torch.zeros(()))
-        # Added per octave above the cutoff (nepers per octave) and per square octave, set by
-        # the same calibration: the further above the cutoff, the darker the trained envelope
-        # measures through the engine, faster than in proportion, and one constant cannot
-        # correct both ends of the band.
-        self.register_buffer("level_slope", torch.zeros(()))
-        self.register_buffer("level_curve", torch.zeros(()))
-        self.register_buffer("bin_axis", torch.arange(BINS, dtype=torch.float32).clamp(min=0.5))
         self.stem = nn.Conv2d(1, STEM_CHANNELS, (3, 1))
         stem_out = STEM_CHANNELS * (FRAMES - 2) + 3
         self.down = nn.ModuleList()
@@ -192,7 +181,4 @@ class SpectralUnet(nn.Module):
         [B, BINS]."""
         bands = log_mag @ self.pool
         envelope, _ = self.bands_forward(bands, cutoff_bin)
-        above = torch.log2(self.bin_axis[None] / cutoff_bin.clamp(min=1))
-        above = above.clamp(0, LEVEL_FIT_OCTAVES)
-        level = self.level_offset + (self.level_slope + self.level_curve * above) * above
-        return (envelope @ self.expand + level).clamp(math.log(LOG_FLOOR), 8.0)
+        return (envelope @ self.expand + self.level_offset).clamp(math.log(LOG_FLOOR), 8.0)

@@ -19,7 +19,7 @@ import soundfile
 import torch
 
 from ..corpus import degrade, music, synthesized
-from ..evaluation import top_band, validation
+from ..evaluation import validation
 from ..networks import export as export_module
 from ..networks import unet
 from . import unet_train
@@ -158,25 +158,16 @@ def write_reference(steps, path: Path):
     }))
 
 
-# The level calibration: offsets tried (nepers) at first, on training pieces, with these band
-# limits (lame at 128 kbps leaves the 16 to 20 kHz of the files people have most).
-CALIBRATION_OFFSETS = (0.4, 0.5, 0.6, 0.7)
-CALIBRATION_LIMITS = (("butter8", 4000), ("brickwall", 8000), ("butter8", 12000), ("mp3", 64),
-                      ("mp3", 128))
-# Rounds of the level fit over the top of the band (see `calibrate`).
-CALIBRATION_FIT_ROUNDS = 2
-# The level the fit aims at over the top of the band, in dB against the original. A flat
-# envelope at the original's energy costs LSD (a bin's log-level scatters around its band's mean
-# log-level, which lies under the energy): on an exploration model (2000 steps on the
-# 649-piece corpus) the fit to 0 dB raised the calibration cases' LSD-HF from 1.295 to 1.418
-# (9.5 %), and a dB under it costs far less than a dB of the same gap. The issue's bound is 2 dB either way.
-CALIBRATION_LEVEL_DB = -1.0
-DB_PER_NEPER = 20 / np.log(10)
+# The level calibration: offsets tried (nepers), on training pieces, with these band limits.
+CALIBRATION_OFFSETS = (0.4, 0.5, 0.6, 0.7, 0.8)
+CALIBRATION_LIMITS = (("butter8", 4000), ("brickwall", 8000), ("butter8", 12000), ("mp3", 64))
 
 
-def calibration_cases(corpus: Path, work: Path):
-    """The calibration's band-limited training stretches, written as WAV files: (original,
-    band-limited, true cutoff Hz, own edge Hz)."""
+def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> float:
+    """Sets the model's level offset to the one of CALIBRATION_OFFSETS with the lowest mean
+    LSD-HF through the CLI on eight training pieces (never the validation split): the engine's
+    overlap-add of frames with borrowed phases does not measure at the envelope the model was
+    trained to give. Returns the offset."""
     stretches = validation.stretches(corpus, 8, "train")
     rng = np.random.default_rng(SEED + 7)
     work.mkdir(parents=True, exist_ok=True)
@@ -193,67 +184,27 @@ def calibration_cases(corpus: Path, work: Path):
             limited = work / f"{shape}_{value}_{i}.wav"
             soundfile.write(limited, limited_audio, rate, subtype="FLOAT")
             cases.append((original, limited, cutoff_hz, edge_hz))
-    return cases
-
-
-def measure_level(model: unet.SpectralUnet, cli: Path, cases, folder: Path):
-    """Renders every case with the model as it stands (auto cutoff, as users run it) and
-    returns the mean LSD-HF from the true cutoff, and per third of the top of the band (cutoff
-    to 20 kHz) its level against the original (dB) and its centre in octaves above the cutoff."""
-    folder.mkdir(parents=True, exist_ok=True)
-    export(model, folder / "unet.onnx")
-    (folder / "unet.json").write_text(json.dumps(manifest({}, "calibration")))
-    env = {**os.environ, "AIRLIFT_MODEL_DIR": str(folder)}
-    lsd, thirds = [], []
-    for original, limited, cutoff_hz, edge_hz in cases:
-        rendered = folder / "rendered.wav"
-        subprocess.run([str(cli), "render", str(limited), str(rendered), "--model", "unet"],
-                       env=env, check=True, capture_output=True)
-        figures = top_band.eval_json(str(cli), original, rendered, cutoff_hz, edge_hz)
-        lsd.append(float(figures["lsd_hf"]))
-        top = figures.get("top_band")
-        if top:
-            edges = np.linspace(top["from_hz"], top["to_hz"], 4)
-            for third, bias in enumerate(top["bias_db"]):
-                centre = np.sqrt(edges[third] * edges[third + 1])
-                thirds.append((bias, float(np.log2(centre / cutoff_hz))))
-    return float(np.mean(lsd)), np.array(thirds)
-
-
-def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path):
-    """Sets the model's level correction through the CLI on training pieces (never the
-    validation split), rendered with the cutoff automatic: the engine's overlap-add of frames
-    with borrowed phases does not measure at the envelope the model was trained to give, and the
-    envelope comes out darker the further above the cutoff. First the constant offset of
-    lowest mean LSD-HF among CALIBRATION_OFFSETS; then, CALIBRATION_FIT_ROUNDS times, a straight
-    parabola fitted to the level over the top of the band (per third, dB against octaves above the
-    cutoff) is taken off the offset and the slope, so that the top of the band lies at
-    CALIBRATION_LEVEL_DB. Returns (offset, slope, curve)."""
-    cases = calibration_cases(corpus, work)
-    model.level_slope.fill_(0.0)
-    model.level_curve.fill_(0.0)
     scores = {}
     for offset in CALIBRATION_OFFSETS:
         model.level_offset.fill_(offset)
-        scores[offset], _ = measure_level(model, cli, cases, work / f"offset_{offset}")
-        log(f"calibration: offset {offset:+.2f} nepers, mean LSD-HF {scores[offset]:.3f} "
+        folder = work / f"offset_{offset}"
+        folder.mkdir(exist_ok=True)
+        export(model, folder / "unet.onnx")
+        (folder / "unet.json").write_text(json.dumps(manifest({}, "calibration")))
+        env = {**os.environ, "AIRLIFT_MODEL_DIR": str(folder)}
+        lsd = []
+        for original, limited, cutoff_hz, edge_hz in cases:
+            rendered = work / "rendered.wav"
+            subprocess.run([str(cli), "render", str(limited), str(rendered), "--cutoff",
+                            f"{cutoff_hz:.0f}", "--model", "unet"], env=env, check=True,
+                           capture_output=True)
+            lsd.append(validation.cli_lsd_hf(cli, original, rendered, cutoff_hz, edge_hz)[0])
+        scores[offset] = float(np.mean(lsd))
+        log(f"calibration: level offset {offset:+.1f} nepers, mean LSD-HF {scores[offset]:.3f} "
             f"({len(cases)} training cases)")
-    model.level_offset.fill_(min(scores, key=scores.get))
-    for round_ in range(CALIBRATION_FIT_ROUNDS + 1):
-        lsd, thirds = measure_level(model, cli, cases, work / f"fit_{round_}")
-        octaves = np.minimum(thirds[:, 1], unet.LEVEL_FIT_OCTAVES)
-        curve_db, slope_db, intercept_db = np.polyfit(octaves, thirds[:, 0], 2)
-        log(f"calibration: offset {float(model.level_offset):+.2f} nepers, slope "
-            f"{float(model.level_slope):+.2f} nepers per octave, curve "
-            f"{float(model.level_curve):+.2f} per square octave: mean LSD-HF {lsd:.3f}, top of "
-            f"the band {thirds[:, 0].mean():+.1f} dB, fit {intercept_db:+.1f} dB "
-            f"{slope_db:+.1f} dB per octave {curve_db:+.1f} dB per square octave")
-        if round_ == CALIBRATION_FIT_ROUNDS:
-            break
-        model.level_offset.sub_((intercept_db - CALIBRATION_LEVEL_DB) / DB_PER_NEPER)
-        model.level_slope.sub_(slope_db / DB_PER_NEPER)
-        model.level_curve.sub_(curve_db / DB_PER_NEPER)
-    return float(model.level_offset), float(model.level_slope), float(model.level_curve)
+    best = min(scores, key=scores.get)
+    model.level_offset.fill_(best)
+    return best
 
 
 def main():
@@ -262,8 +213,8 @@ def main():
     parser.add_argument("--work", type=Path, required=True, help="scratch and data cache")
     parser.add_argument("--corpus", type=Path, required=True, help="`cargo xtask corpus`'s")
     parser.add_argument("--cli", type=Path, required=True, help="the airlift CLI binary")
-    parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--passes", type=int, default=1,
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--passes", type=int, default=3,
                         help="degraded versions of every stretch")
     parser.add_argument("--low-rate-mp3-per-minute", type=float, default=5.0,
                         help="stretches per minute of music added as lame at 32-96 kbps")
@@ -304,9 +255,6 @@ def main():
     if args.reuse_checkpoint and checkpoint.is_file():
         saved = torch.load(checkpoint)
         saved["model"].setdefault("level_offset", torch.zeros(()))
-        saved["model"].setdefault("level_slope", torch.zeros(()))
-        saved["model"].setdefault("level_curve", torch.zeros(()))
-        saved["model"].setdefault("bin_axis", model.bin_axis)
         model.load_state_dict(saved["model"])
         history, train_seconds = saved["history"], saved["seconds"]
         log(f"reusing the trained weights in {checkpoint}")
@@ -318,9 +266,8 @@ def main():
                     "seconds": train_seconds}, checkpoint)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    offset, slope, curve = calibrate(model, args.cli, args.corpus, args.work / "calibration")
-    log(f"level offset {offset:+.2f} nepers, {slope:+.2f} nepers per octave above the cutoff, "
-        f"{curve:+.2f} per square octave")
+    offset = calibrate(model, args.cli, args.corpus, args.work / "calibration")
+    log(f"level offset {offset:+.1f} nepers")
     onnx_path = args.out / "unet.onnx"
     export(model, onnx_path)
     stretches = validation.stretches(args.corpus, args.validation_pieces)
@@ -346,9 +293,7 @@ def main():
         f", {args.steps} AdamW steps "
         f"of {unet_train.BATCH} windows, seed {SEED}; {train_seconds / 60:.1f} min on "
         f"{os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}; level "
-        f"offset {offset:+.2f} nepers, {slope:+.2f} nepers per octave above the cutoff and "
-        f"{curve:+.2f} per square octave "
-        f"(calibrated on training pieces)")
+        f"offset {offset:+.1f} nepers (calibrated on training pieces)")
     manifest_path = args.out / "unet.json"
     manifest_path.write_text(json.dumps(manifest({}, training_note), indent=2) + "\n")
     if args.skip_evaluation:
