@@ -64,19 +64,29 @@ BINS_PER_BAND = torch.from_numpy(unet.bins_per_band())
 CENTRES = torch.from_numpy(unet.band_centres().astype(np.float32))
 
 
+def filled(current: torch.Tensor, generated: torch.Tensor) -> torch.Tensor:
+    """The fill's rule on band log-magnitudes: the output keeps the larger of the input and the
+    generated band (their powers added)."""
+    return 0.5 * torch.logaddexp(2 * current, 2 * generated)
+
+
+def log_energy(log_mag: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """[B]: ln of the power of the bands with `weight` > 0, each weighted by it (the bins it
+    stands for)."""
+    return torch.logsumexp(2 * log_mag + torch.log(weight + 1e-12), -1)
+
+
 def loss_of(model: unet.SpectralUnet, batch) -> torch.Tensor:
     """Mean over windows of the RMS log10-power error over the replaced bands (weighted by the
     bins each stands for), plus the mean absolute log10 error of their energy."""
     inputs, target, current, cutoff, edge = batch
     generated, _ = model.bands_forward(inputs, cutoff)
-    output = 0.5 * torch.logaddexp(2 * current, 2 * generated)
+    output = filled(current, generated)
     region = ((CENTRES[None] >= cutoff * unet.RAMP_RATIO) & (CENTRES[None] < edge)).float()
     weight = region * BINS_PER_BAND[None]
     error = (LOG10_POWER_PER_NEPER * (output - target)) ** 2
     per_window = (error * weight).sum(-1) / weight.sum(-1).clamp(min=1e-3)
-    energy_out = torch.logsumexp(2 * output + torch.log(weight + 1e-12), -1)
-    energy_target = torch.logsumexp(2 * target + torch.log(weight + 1e-12), -1)
-    energy_error = (energy_out - energy_target).abs() / math.log(10)
+    energy_error = (log_energy(output, weight) - log_energy(target, weight)).abs() / math.log(10)
     has_region = (region.sum(-1) > 0).float()
     per_window = (torch.sqrt(per_window + 1e-8) + ENERGY_WEIGHT * energy_error) * has_region
     return per_window.sum() / has_region.sum().clamp(min=1)
@@ -88,28 +98,27 @@ TOP_BAND_END_BIN = 20_000 / (48_000 / unet.N_FFT)
 TOP_BAND_MIN_EDGE_BIN = 19_000 / (48_000 / unet.N_FFT)
 
 
-def top_thirds_bias_db(model: unet.SpectralUnet, batch, min_edge_bin: float) -> np.ndarray:
-    """[3]: the mean over windows whose reference edge is at `min_edge_bin` or above of the
-    output's level against the target's, in dB, in each third (in bins) of the band from the
-    cutoff to the edge: the band domain's view of the README's top-of-the-band table."""
+def top_thirds_bias_db(model: unet.SpectralUnet, batch) -> np.ndarray:
+    """[3]: the mean over windows whose reference edge is at TOP_BAND_MIN_EDGE_BIN or above of
+    the output's level against the target's, in dB, in each third (in bins) of the band from the
+    cutoff to the edge or TOP_BAND_END_BIN: the band domain's view of the README's
+    top-of-the-band table."""
     inputs, target, current, cutoff, edge = batch
-    keep = edge[:, 0] >= min_edge_bin
+    keep = edge[:, 0] >= TOP_BAND_MIN_EDGE_BIN
     if not keep.any():
         return np.full(3, np.nan)
     with torch.no_grad():
         generated, _ = model.bands_forward(inputs[keep], cutoff[keep])
-    output = 0.5 * torch.logaddexp(2 * current[keep], 2 * generated)
+    output = filled(current[keep], generated)
     low, high = cutoff[keep], edge[keep].clamp(max=TOP_BAND_END_BIN)
     biases = []
     for third in range(3):
         lo = low + (high - low) * third / 3
         hi = low + (high - low) * (third + 1) / 3
         weight = ((CENTRES[None] >= lo) & (CENTRES[None] < hi)).float() * BINS_PER_BAND[None]
-        log_weight = torch.log(weight + 1e-12)
-        energy_out = torch.logsumexp(2 * output + log_weight, -1)
-        energy_target = torch.logsumexp(2 * target[keep] + log_weight, -1)
+        ratio = log_energy(output, weight) - log_energy(target[keep], weight)
         valid = weight.sum(-1) > 0
-        biases.append(float((10 / math.log(10) * (energy_out - energy_target))[valid].mean()))
+        biases.append(float((10 / math.log(10) * ratio)[valid].mean()))
     return np.array(biases)
 
 
@@ -146,7 +155,7 @@ def train(model: unet.SpectralUnet, training: Windows, validation: Windows, step
             average.eval()
             with torch.no_grad():
                 val = loss_of(average, fixed_validation).item()
-                bias = top_thirds_bias_db(average, fixed_validation, TOP_BAND_MIN_EDGE_BIN)
+                bias = top_thirds_bias_db(average, fixed_validation)
             history.append((step, float(np.mean(running)), val))
             running = []
             log(f"step {step}/{steps}: train {history[-1][1]:.3f}  validation {val:.3f}  "
