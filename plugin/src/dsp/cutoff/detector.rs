@@ -178,10 +178,13 @@ impl CutoffDetector {
     /// moves with the music ([`CONTENT_SPREAD_DB`](super::missing::CONTENT_SPREAD_DB)) at an
     /// audible level, as of the latest judgement; all 1 until
     /// [`MISSING_LISTEN_SECONDS`](super::missing::MISSING_LISTEN_SECONDS) of sound were heard.
-    /// Just above a reported band limit, from one grid step below its edge (the detector's
-    /// resolution) to [`EDGE_ZONE_OCTAVES`](super::missing::EDGE_ZONE_OCTAVES) up, the analysis
-    /// grid blurs the floor with the music below the edge, so there the band limit vouches for
-    /// the floor; further up, a band is missing as far as it lies below the music just under
+    /// In the grid step below a reported band limit's edge (the detector's resolution: the
+    /// true edge may lie that much lower) every band counts as missing, and the fill's own
+    /// deficit rule decides bin by bin, so the music a codec keeps just under its low-pass is
+    /// not filled over. Just above the edge, up to
+    /// [`EDGE_ZONE_OCTAVES`](super::missing::EDGE_ZONE_OCTAVES), the analysis grid blurs the
+    /// floor with the music below the edge, so there the band limit vouches for the floor;
+    /// further up, a band is missing as far as it lies below the music just under
     /// the edge (a filter's transition band:
     /// [`EDGE_DROP_MISSING_DB`](super::missing::EDGE_DROP_MISSING_DB)). The fill adds only
     /// where this is above 0, so music, however quiet, keeps its own high band whatever the
@@ -319,6 +322,7 @@ impl CutoffDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::cutoff::grid::GRID_OCTAVES;
     use crate::dsp::cutoff::missing::SURE_AFTER_SECONDS;
 
     fn detector(sample_rate_hz: f32) -> CutoffDetector {
@@ -373,5 +377,37 @@ mod tests {
         assert!(weights[bins + above] > 0.99, "sure once held");
         assert_eq!(weights[below], 0.0, "the music below the edge is no floor");
         assert_eq!(weights[bins + below], 0.0);
+    }
+
+    #[test]
+    fn the_step_below_a_band_limit_fills_only_deficits_it_does_not_vouch_for_them() {
+        // The true edge may lie a grid step below the reported one, so that step counts as
+        // missing; but music there (a codec keeps its band up to just under its low-pass) must
+        // not be filled to the generated level, which drew a bright line at the cutoff.
+        let mut detector = detector(48_000.0);
+        let bins = detector.layout.num_bins();
+        let mut weights = vec![0.0; 2 * bins];
+        let mut frame = 0;
+        feed(&mut detector, SURE_AFTER_SECONDS + 1.0, 8000.0, &mut frame);
+        detector.write_fill_weights(&mut weights);
+        let cutoff_hz = detector.detection().cutoff_hz().expect("a band limit");
+        let bin_hz = detector.layout.bin_hz();
+        let step_bin = (cutoff_hz * (-GRID_OCTAVES).exp2() / bin_hz).ceil() as usize;
+        let edge_bin = (cutoff_hz / bin_hz).floor() as usize;
+        assert!(step_bin < edge_bin, "{cutoff_hz} Hz");
+        for k in step_bin..edge_bin {
+            assert_eq!(weights[k], 1.0, "bin {k} counts as missing");
+            assert_eq!(
+                weights[bins + k],
+                0.0,
+                "bin {k} below the edge is not vouched for"
+            );
+        }
+        for k in edge_bin + 1..edge_bin + 4 {
+            assert!(
+                weights[bins + k] > 0.99,
+                "bin {k} above the edge is vouched for"
+            );
+        }
     }
 }

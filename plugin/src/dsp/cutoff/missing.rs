@@ -6,7 +6,8 @@
 //! quiet, so full-band music keeps its own high band whatever the cutoff. A reported band limit
 //! vouches for the band just above its edge (where the analysis grid blurs the floor with the
 //! music below), and for what lies far below the music above that, more surely the longer it
-//! has held.
+//! has held. The grid step below its edge counts as missing without being vouched for: the
+//! true edge may lie there, but so may the last of the music a codec keeps.
 
 use super::grid::{GridPoint, GRID_OCTAVES};
 use super::histograms::{percentile_db, LevelHistograms};
@@ -148,6 +149,7 @@ impl MissingBands {
             let below = self.bin_points[bin(hz * (-EDGE_ZONE_OCTAVES).exp2())];
             (
                 bin(hz * (-GRID_OCTAVES).exp2()),
+                bin(hz),
                 bin(hz * EDGE_ZONE_OCTAVES.exp2()),
                 bright_db[below],
             )
@@ -160,8 +162,10 @@ impl MissingBands {
         {
             let judged = self.missing[point];
             let (mut share, mut vouched) = (judged, 0.0);
-            if let Some((edge_bin, zone_end_bin, music_db)) = edge {
-                if k >= edge_bin && k < zone_end_bin {
+            if let Some((step_bin, edge_bin, zone_end_bin, music_db)) = edge {
+                if k >= step_bin && k < edge_bin {
+                    (share, vouched) = (1.0, 0.0);
+                } else if k >= edge_bin && k < zone_end_bin {
                     (share, vouched) = (1.0, 1.0);
                 } else if k >= zone_end_bin {
                     let drop_db = music_db - bright_db[point];
