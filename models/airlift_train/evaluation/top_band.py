@@ -2,10 +2,16 @@
 
 LSD-HF tables that stop at 16 kHz, or at each reference's own codec edge, hide a band that
 comes out darker the further it lies above the cutoff. This table measures the band from the
-cutoff to the smaller of the reference's own edge and 20 kHz, only on references whose own edge
-is at 19 kHz or above (`MIN_OWN_EDGE_HZ`), through the low-passes of the files people have:
+cutoff to the smaller of where the reference's own content ends and 20 kHz, only on references
+whose content reaches 19 kHz (`MIN_OWN_EDGE_HZ`), through the low-passes of the files people
+have:
 lame at 96, 128, 192 and 256 kbps at the file's own rate (joint stereo, lame's own low-pass),
 and a Butterworth of order 8 at 8 and 12 kHz.
+
+Where the content ends is `music.content_edge_bin`: the start of the reference's own codec
+roll-off, which the 90 dB drop of its `band_edge_hz` reaches only 1/10 to 1/4 octave higher (an
+Ogg source falls 30 to 60 dB over it). Measured up to `band_edge_hz`, a band at the original's
+level there reads up to 15 dB too bright, and one that copies the roll-off reads right.
 
 Every degraded file is rendered by `airlift render` with the cutoff automatic, as a user runs
 it, and scored by `airlift eval --cutoff EDGE --band-edge OWN` at the true edge of the
@@ -37,7 +43,7 @@ import soundfile as sf
 from ..corpus import degrade, music
 
 MODELS = ("sbr", "ddsp", "unet")
-# References whose own edge lies lower never teach or show the top of the band.
+# References whose content ends lower never teach or show the top of the band.
 MIN_OWN_EDGE_HZ = 19_000.0
 # The conditions: (row name, "mp3" and kbps, or a Butterworth's order and corner in Hz).
 CONDITIONS = (
@@ -48,9 +54,9 @@ CONDITIONS = (
     ("Butterworth 8, 8 kHz", "butter8", 8000),
     ("Butterworth 8, 12 kHz", "butter8", 12000),
 )
-# The validation stretches asked of `validation.stretches` (those with a lower own edge are
+# The validation stretches asked of `validation.stretches` (those whose content ends lower are
 # left out afterwards).
-VALIDATION_PIECES = 24
+VALIDATION_PIECES = 40
 # A cutoff this close under the band's end (in octaves) leaves no top of the band to measure.
 MIN_BAND_OCTAVES = 1 / 12
 
@@ -82,36 +88,40 @@ def top_band(airlift: str, reference: Path, estimate: Path, cutoff_hz: float,
 
 
 def excerpt_pieces(excerpts: Path):
-    """The committed excerpts whose own edge is at `MIN_OWN_EDGE_HZ` or above, as
-    (name, audio, rate, own edge in Hz)."""
+    """The committed excerpts whose content reaches `MIN_OWN_EDGE_HZ`, as (name, audio, rate,
+    where the content ends in Hz)."""
     for entry in json.loads((excerpts / "excerpts.json").read_text()):
         if entry["band_edge_hz"] >= MIN_OWN_EDGE_HZ:
             audio, rate = sf.read(excerpts / entry["file"], dtype="float32", always_2d=True)
-            yield entry["file"], audio, rate, float(entry["band_edge_hz"])
+            content_hz = music.content_edge_hz(audio, rate, float(entry["band_edge_hz"]))
+            if content_hz >= MIN_OWN_EDGE_HZ:
+                yield entry["file"], audio, rate, content_hz
 
 
 def validation_pieces(corpus: Path):
-    """Stretches of the validation split whose own edge is at `MIN_OWN_EDGE_HZ` or above."""
+    """Stretches of the validation split whose content reaches `MIN_OWN_EDGE_HZ`."""
     from . import validation
     for piece, audio in validation.stretches(corpus, VALIDATION_PIECES):
         if piece.band_edge_hz >= MIN_OWN_EDGE_HZ:
-            yield piece.path.name, audio, piece.rate, float(piece.band_edge_hz)
+            content_hz = music.content_edge_hz(audio, piece.rate, float(piece.band_edge_hz))
+            if content_hz >= MIN_OWN_EDGE_HZ:
+                yield piece.path.name, audio, piece.rate, content_hz
 
 
 def measure(airlift: str, pieces, work: Path, log=print) -> dict:
     """{condition: {"input" or model: [top-band figures per piece]}} for `pieces`."""
     results = {name: {who: [] for who in ("input",) + MODELS} for name, _, _ in CONDITIONS}
-    for index, (name, audio, rate, own_edge_hz) in enumerate(pieces):
+    for index, (name, audio, rate, content_hz) in enumerate(pieces):
         original = work / f"original_{index}.wav"
         sf.write(original, audio, rate, subtype="FLOAT")
-        band_end_hz = min(own_edge_hz, 20_000.0)
+        band_end_hz = min(content_hz, 20_000.0)
         for condition, shape, value in CONDITIONS:
-            limited, edge_hz = degraded(audio, rate, own_edge_hz, shape, value)
+            limited, edge_hz = degraded(audio, rate, content_hz, shape, value)
             if edge_hz >= band_end_hz * 2 ** -MIN_BAND_OCTAVES:
                 continue
             limited_path = work / "limited.wav"
             sf.write(limited_path, limited, rate, subtype="FLOAT")
-            figures = top_band(airlift, original, limited_path, edge_hz, own_edge_hz)
+            figures = top_band(airlift, original, limited_path, edge_hz, content_hz)
             if figures is None:
                 continue
             results[condition]["input"].append(figures)
@@ -123,8 +133,8 @@ def measure(airlift: str, pieces, work: Path, log=print) -> dict:
                 if "instead" in run.stderr:
                     raise SystemExit(f"the CLI did not run {model}: {run.stderr.strip()}")
                 results[condition][model].append(
-                    top_band(airlift, original, rendered, edge_hz, own_edge_hz))
-        log(f"measured {name} (own edge {own_edge_hz:.0f} Hz)", flush=True)
+                    top_band(airlift, original, rendered, edge_hz, content_hz))
+        log(f"measured {name} (content to {content_hz:.0f} Hz)", flush=True)
     return results
 
 
@@ -134,7 +144,7 @@ def table(title: str, results: dict) -> str:
     names = {"input": "band-limited input", "sbr": "SBR", "ddsp": "DDSP",
              "unet": "Spectral U-Net"}
     lines = [f"{title}: mean level against the original by thirds of the band from the edge "
-             "to min(own edge, 20 kHz), low / middle / top (dB)", "",
+             "to min(where its content ends, 20 kHz), low / middle / top (dB)", "",
              "| condition | pieces | band | " + " | ".join(names[c] for c in columns) + " |",
              "|---|---|---|" + "---|" * len(columns)]
     for condition, _, _ in CONDITIONS:

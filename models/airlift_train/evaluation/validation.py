@@ -76,8 +76,8 @@ def band_limited(audio: np.ndarray, rate: int, edge_hz: float, shape: str, value
 def evaluate(cli: Path, model_dir: Path, pieces, work: Path, models: tuple, subject: str,
              log=print) -> dict:
     """LSD-HF of the band-limited input and of every model in `models` per condition, each
-    rendered and measured by the CLI (the cutoff given, the reference's own edge left out of
-    the score), with `subject`'s change against SBR and its low band's worst deviation from
+    rendered and measured by the CLI (the cutoff given, the score ending where the reference's
+    content ends, `music.content_edge_hz`: its own codec roll-off is no reference), with `subject`'s change against SBR and its low band's worst deviation from
     the input; the last entry holds the means over conditions."""
     env = {**os.environ, "AIRLIFT_MODEL_DIR": str(model_dir)}
     rng = np.random.default_rng(SEED)
@@ -90,7 +90,7 @@ def evaluate(cli: Path, model_dir: Path, pieces, work: Path, models: tuple, subj
         low_band = []
         for i, (piece, audio) in enumerate(pieces):
             rate = piece.rate
-            edge_hz = min(piece.band_edge_hz, rate / 2)
+            edge_hz = music.content_edge_hz(audio, rate, piece.band_edge_hz)
             original = work / f"original_{i}.wav"
             if not original.exists():
                 soundfile.write(original, audio, rate, subtype="FLOAT")

@@ -159,22 +159,24 @@ def write_reference(steps, path: Path):
 
 
 # The level calibration: offsets tried (nepers), on training pieces, with these band limits.
-CALIBRATION_OFFSETS = (0.4, 0.5, 0.6, 0.7, 0.8)
+CALIBRATION_OFFSETS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 CALIBRATION_LIMITS = (("butter8", 4000), ("brickwall", 8000), ("butter8", 12000), ("mp3", 64))
 
 
 def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> float:
     """Sets the model's level offset to the one of CALIBRATION_OFFSETS with the lowest mean
-    LSD-HF through the CLI on eight training pieces (never the validation split): the engine's
-    overlap-add of frames with borrowed phases does not measure at the envelope the model was
-    trained to give. Returns the offset."""
+    LSD-HF through the CLI on eight training pieces (never the validation split), scored up to
+    where each piece's content ends (`music.content_edge_hz`), as the validation table is: the
+    engine's overlap-add of frames with borrowed phases does not measure at the envelope the
+    model was trained to give. Returns the offset."""
     stretches = validation.stretches(corpus, 8, "train")
     rng = np.random.default_rng(SEED + 7)
     work.mkdir(parents=True, exist_ok=True)
     cases = []
     for shape, value in CALIBRATION_LIMITS:
         for i, (piece, audio) in enumerate(stretches):
-            rate, edge_hz = piece.rate, min(piece.band_edge_hz, piece.rate / 2)
+            rate = piece.rate
+            edge_hz = music.content_edge_hz(audio, rate, piece.band_edge_hz)
             original = work / f"original_{i}.wav"
             soundfile.write(original, audio, rate, subtype="FLOAT")
             case = validation.band_limited(audio, rate, edge_hz, shape, value, rng)
@@ -214,7 +216,7 @@ def main():
     parser.add_argument("--corpus", type=Path, required=True, help="`cargo xtask corpus`'s")
     parser.add_argument("--cli", type=Path, required=True, help="the airlift CLI binary")
     parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--passes", type=int, default=3,
+    parser.add_argument("--passes", type=int, default=1,
                         help="degraded versions of every stretch")
     parser.add_argument("--low-rate-mp3-per-minute", type=float, default=5.0,
                         help="stretches per minute of music added as lame at 32-96 kbps")
@@ -287,9 +289,10 @@ def main():
         f"`cargo xtask train unet`: {len(training)} stretches of up to "
         f"{music.STRETCH_SECONDS:.0f} s of the corpus's training split (both channels, 48 and "
         f"44.1 kHz){f' and of {args.synth_pieces} generated General MIDI pieces' if args.synth_pieces else ''}, "
-        f"each degraded {args.passes} times (filters 2-16 kHz, lame 32-320 kbps, "
+        f"each degraded {'once' if args.passes == 1 else f'{args.passes} times'} (filters "
+        f"2-16 kHz, lame 32-320 kbps, "
         f"Vorbis, a 22.05/32 kHz round trip; EQ tilt, noise floor)"
-        f"{f', plus {args.low_rate_mp3_per_minute:g} stretches per minute of music as lame at 32-96 kbps' if args.low_rate_mp3_per_minute else ''}"
+        f"{f', {args.low_rate_mp3_per_minute:g} stretches per minute of music of them as lame at 32-96 kbps' if args.low_rate_mp3_per_minute else ''}"
         f", {args.steps} AdamW steps "
         f"of {unet_train.BATCH} windows, seed {SEED}; {train_seconds / 60:.1f} min on "
         f"{os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}; level "

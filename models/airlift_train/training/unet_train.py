@@ -1,6 +1,7 @@
 """Training of the Spectral U-Net on band log-magnitudes: windows of FRAMES frames around the
-frame to generate, a log-spectral distance over the replaced bands below the reference's own
-edge, with the fill's rule (the output keeps the larger of the input and the generated band)."""
+frame to generate, a log-spectral distance over the replaced bands below where the reference's
+own content ends (`music.content_edge_bin`: its codec roll-off is no reference), with the
+fill's rule (the output keeps the larger of the input and the generated band)."""
 
 import copy
 import math
@@ -9,6 +10,7 @@ import time
 import numpy as np
 import torch
 
+from ..corpus import music
 from ..networks import unet
 
 # Weight of the band-energy term: a log-spectral distance alone is best served by a band
@@ -24,8 +26,6 @@ LOG10_POWER_PER_NEPER = 2 / math.log(10)
 # past frames reads them as a codec's holes and bursts.
 SILENT_START_SHARE = 0.05
 SILENCE = math.log(unet.LOG_FLOOR)
-
-
 class Windows:
     """Every (example, channel) of a split at least a window long, and random windows of it."""
 
@@ -34,7 +34,8 @@ class Windows:
         self.inputs = [torch.from_numpy(c) for e in examples for c in e.input_bands]
         self.targets = [torch.from_numpy(c) for e in examples for c in e.target_bands]
         self.cutoffs = [e.cutoff_bin for e in examples for _ in e.input_bands]
-        self.edges = [e.edge_bin for e in examples for _ in e.input_bands]
+        self.edges = [music.content_edge_bin(e.target_bands, e.edge_bin)
+                      for e in examples for _ in e.input_bands]
 
     def sample(self, rng: np.random.Generator, size: int):
         """`size` random windows (SILENT_START_SHARE of them reaching back before their stretch
