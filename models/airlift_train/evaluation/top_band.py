@@ -3,12 +3,12 @@
 LSD-HF tables that stop at 16 kHz, or at each reference's own codec edge, hide a band that
 comes out darker the further it lies above the cutoff. This table measures the band from the
 cutoff to the smaller of where the reference's own content ends and 20 kHz, only on references
-whose content reaches 19 kHz (`MIN_OWN_EDGE_HZ`), through the low-passes of the files people
+whose content reaches 19 kHz (`MIN_CONTENT_EDGE_HZ`), through the low-passes of the files people
 have:
 lame at 96, 128, 192 and 256 kbps at the file's own rate (joint stereo, lame's own low-pass),
 and a Butterworth of order 8 at 8 and 12 kHz.
 
-Where the content ends is `music.content_edge_bin`: the start of the reference's own codec
+Where the content ends is `music.content_edge_hz`: the start of the reference's own codec
 roll-off, which the 90 dB drop of its `band_edge_hz` reaches only 1/10 to 1/4 octave higher (an
 Ogg source falls 30 to 60 dB over it). Measured up to `band_edge_hz`, a band at the original's
 level there reads up to 15 dB too bright, and one that copies the roll-off reads right.
@@ -44,7 +44,7 @@ from ..corpus import degrade, music
 
 MODELS = ("sbr", "ddsp", "unet")
 # References whose content ends lower never teach or show the top of the band.
-MIN_OWN_EDGE_HZ = 19_000.0
+MIN_CONTENT_EDGE_HZ = 19_000.0
 # The conditions: (row name, "mp3" and kbps, or a Butterworth's order and corner in Hz).
 CONDITIONS = (
     ("lame 96 kbps", "mp3", 96),
@@ -88,23 +88,23 @@ def top_band(airlift: str, reference: Path, estimate: Path, cutoff_hz: float,
 
 
 def excerpt_pieces(excerpts: Path):
-    """The committed excerpts whose content reaches `MIN_OWN_EDGE_HZ`, as (name, audio, rate,
+    """The committed excerpts whose content reaches `MIN_CONTENT_EDGE_HZ`, as (name, audio, rate,
     where the content ends in Hz)."""
     for entry in json.loads((excerpts / "excerpts.json").read_text()):
-        if entry["band_edge_hz"] >= MIN_OWN_EDGE_HZ:
+        if entry["band_edge_hz"] >= MIN_CONTENT_EDGE_HZ:
             audio, rate = sf.read(excerpts / entry["file"], dtype="float32", always_2d=True)
             content_hz = music.content_edge_hz(audio, rate, float(entry["band_edge_hz"]))
-            if content_hz >= MIN_OWN_EDGE_HZ:
+            if content_hz >= MIN_CONTENT_EDGE_HZ:
                 yield entry["file"], audio, rate, content_hz
 
 
 def validation_pieces(corpus: Path):
-    """Stretches of the validation split whose content reaches `MIN_OWN_EDGE_HZ`."""
+    """Stretches of the validation split whose content reaches `MIN_CONTENT_EDGE_HZ`."""
     from . import validation
     for piece, audio in validation.stretches(corpus, VALIDATION_PIECES):
-        if piece.band_edge_hz >= MIN_OWN_EDGE_HZ:
+        if piece.band_edge_hz >= MIN_CONTENT_EDGE_HZ:
             content_hz = music.content_edge_hz(audio, piece.rate, float(piece.band_edge_hz))
-            if content_hz >= MIN_OWN_EDGE_HZ:
+            if content_hz >= MIN_CONTENT_EDGE_HZ:
                 yield piece.path.name, audio, piece.rate, content_hz
 
 

@@ -77,20 +77,22 @@ def evaluate(cli: Path, model_dir: Path, pieces, work: Path, models: tuple, subj
              log=print) -> dict:
     """LSD-HF of the band-limited input and of every model in `models` per condition, each
     rendered and measured by the CLI (the cutoff given, the score ending where the reference's
-    content ends, `music.content_edge_hz`: its own codec roll-off is no reference), with `subject`'s change against SBR and its low band's worst deviation from
-    the input; the last entry holds the means over conditions."""
+    content ends, `music.content_edge_hz`: its own codec roll-off is no reference), with
+    `subject`'s change against SBR and its low band's worst deviation from the input; the last
+    entry holds the means over conditions."""
     env = {**os.environ, "AIRLIFT_MODEL_DIR": str(model_dir)}
     rng = np.random.default_rng(SEED)
     conditions = [(f, c) for f in FILTERS for c in CUTOFFS_HZ]
     conditions += [("mp3", k) for k in KBPS]
     work.mkdir(parents=True, exist_ok=True)
+    content_edges_hz = [music.content_edge_hz(audio, piece.rate, piece.band_edge_hz)
+                        for piece, audio in pieces]
     results = {}
     for shape, value in conditions:
         scores = {name: [] for name in ("input",) + models}
         low_band = []
         for i, (piece, audio) in enumerate(pieces):
-            rate = piece.rate
-            edge_hz = music.content_edge_hz(audio, rate, piece.band_edge_hz)
+            rate, edge_hz = piece.rate, content_edges_hz[i]
             original = work / f"original_{i}.wav"
             if not original.exists():
                 soundfile.write(original, audio, rate, subtype="FLOAT")

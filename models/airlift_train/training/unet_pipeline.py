@@ -172,11 +172,12 @@ def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> 
     stretches = validation.stretches(corpus, 8, "train")
     rng = np.random.default_rng(SEED + 7)
     work.mkdir(parents=True, exist_ok=True)
+    content_edges_hz = [music.content_edge_hz(audio, piece.rate, piece.band_edge_hz)
+                        for piece, audio in stretches]
     cases = []
     for shape, value in CALIBRATION_LIMITS:
         for i, (piece, audio) in enumerate(stretches):
-            rate = piece.rate
-            edge_hz = music.content_edge_hz(audio, rate, piece.band_edge_hz)
+            rate, edge_hz = piece.rate, content_edges_hz[i]
             original = work / f"original_{i}.wav"
             soundfile.write(original, audio, rate, subtype="FLOAT")
             case = validation.band_limited(audio, rate, edge_hz, shape, value, rng)
@@ -292,7 +293,7 @@ def main():
         f"each degraded {'once' if args.passes == 1 else f'{args.passes} times'} (filters "
         f"2-16 kHz, lame 32-320 kbps, "
         f"Vorbis, a 22.05/32 kHz round trip; EQ tilt, noise floor)"
-        f"{f', {args.low_rate_mp3_per_minute:g} stretches per minute of music of them as lame at 32-96 kbps' if args.low_rate_mp3_per_minute else ''}"
+        f"{f', of them {args.low_rate_mp3_per_minute:g} per minute of music through lame at 32-96 kbps' if args.low_rate_mp3_per_minute else ''}"
         f", {args.steps} AdamW steps "
         f"of {unet_train.BATCH} windows, seed {SEED}; {train_seconds / 60:.1f} min on "
         f"{os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}; level "

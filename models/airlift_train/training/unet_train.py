@@ -26,6 +26,8 @@ LOG10_POWER_PER_NEPER = 2 / math.log(10)
 # past frames reads them as a codec's holes and bursts.
 SILENT_START_SHARE = 0.05
 SILENCE = math.log(unet.LOG_FLOOR)
+
+
 class Windows:
     """Every (example, channel) of a split at least a window long, and random windows of it."""
 
@@ -34,8 +36,8 @@ class Windows:
         self.inputs = [torch.from_numpy(c) for e in examples for c in e.input_bands]
         self.targets = [torch.from_numpy(c) for e in examples for c in e.target_bands]
         self.cutoffs = [e.cutoff_bin for e in examples for _ in e.input_bands]
-        self.edges = [music.content_edge_bin(e.target_bands, e.edge_bin)
-                      for e in examples for _ in e.input_bands]
+        content_edges = [music.content_edge_bin(e.target_bands, e.edge_bin) for e in examples]
+        self.edges = [edge for e, edge in zip(examples, content_edges) for _ in e.input_bands]
 
     def sample(self, rng: np.random.Generator, size: int):
         """`size` random windows (SILENT_START_SHARE of them reaching back before their stretch
