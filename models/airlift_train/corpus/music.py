@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-import torch
 
 from ..networks import unet
+from ..networks.bands import bands_of
 from . import degrade
 
 FILTERS = ("butter4", "butter8", "butter12", "cheby1", "ellip", "brickwall", "mp3")
@@ -73,63 +73,6 @@ class Example:
     cutoff_bin: float         # what the model is told
     edge_bin: float           # the reference's own band edge, in bins
     degradation: str
-
-
-def stft_log_mag(audio: np.ndarray) -> np.ndarray:
-    """[frames, BINS] ln(|X| + 1e-9) of one channel with the engine's STFT (periodic Hann,
-    unnormalized, no padding)."""
-    x = torch.from_numpy(audio.astype(np.float64))
-    window = torch.hann_window(unet.N_FFT, periodic=True, dtype=torch.float64)
-    spectrum = torch.stft(x, unet.N_FFT, unet.HOP, window=window, center=False,
-                          return_complex=True).T
-    return torch.log(spectrum.abs() + unet.LOG_FLOOR).float().numpy()
-
-
-POOL = unet.pooling_matrix()
-
-
-def bands_of(audio: np.ndarray) -> np.ndarray:
-    """[channels, frames, BANDS] float16 band log-magnitudes of `audio` [samples, channels]."""
-    return np.stack([stft_log_mag(audio[:, c]) @ POOL
-                     for c in range(audio.shape[1])]).astype(np.float16)
-
-
-# A reference's own codec roll-off: from a band whose level over the whole stretch lies this
-# many dB under the median of the third of an octave below it, and stays under that up to the
-# edge. An Ogg or Opus source falls 30 to 60 dB over the last fifth of an octave below the edge
-# that `band_edge_hz` (a 90 dB drop) reports; supervised, that roll-off teaches the model that
-# the top of every band is dark, and measured, it makes a band at the original's level look
-# 15 dB too bright.
-ROLL_OFF_DB = 12.0
-# Bands in the third of an octave below a band (about 1/18 octave each).
-THIRD_OCTAVE_BANDS = 6
-
-
-def content_edge_bin(target_bands: np.ndarray, edge_bin: float) -> float:
-    """Where a reference's own content ends, in bins: the centre of the first band in the octave
-    below `edge_bin` from which the level over the stretch (`target_bands` [channels, frames,
-    BANDS], ln magnitudes) stays ROLL_OFF_DB under the median of the THIRD_OCTAVE_BANDS below
-    that band, up to `edge_bin`; `edge_bin` when there is none. The U-Net's loss judges only the
-    bands below it, and the top-of-the-band table ends there."""
-    centres = unet.band_centres()
-    level_db = 20 / np.log(10) * target_bands.astype(np.float32).mean(axis=(0, 1))
-    below_edge = np.nonzero(centres < edge_bin)[0]
-    if len(below_edge) == 0:
-        return float(edge_bin)
-    last = below_edge[-1]
-    for b in below_edge[centres[below_edge] >= edge_bin / 2]:
-        if b >= THIRD_OCTAVE_BANDS and level_db[b:last + 1].max() < (
-                np.median(level_db[b - THIRD_OCTAVE_BANDS:b]) - ROLL_OFF_DB):
-            return float(centres[b])
-    return float(edge_bin)
-
-
-def content_edge_hz(audio: np.ndarray, rate: int, own_edge_hz: float) -> float:
-    """Where the content of `audio` [samples, channels] ends, in Hz: `content_edge_bin` below
-    its own edge."""
-    bin_hz = rate / unet.N_FFT
-    edge_hz = min(own_edge_hz, rate / 2)
-    return content_edge_bin(bands_of(audio), edge_hz / bin_hz) * bin_hz
 
 
 def chain_cutoff_hz(original: np.ndarray, degraded: np.ndarray, rate: int,

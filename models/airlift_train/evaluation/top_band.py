@@ -8,7 +8,7 @@ have:
 lame at 96, 128, 192 and 256 kbps at the file's own rate (joint stereo, lame's own low-pass),
 and a Butterworth of order 8 at 8 and 12 kHz.
 
-Where the content ends is `music.content_edge_hz`: the start of the reference's own codec
+Where the content ends is `content_edge.content_edge_hz`: the start of the reference's own codec
 roll-off, which the 90 dB drop of its `band_edge_hz` reaches only 1/10 to 1/4 octave higher (an
 Ogg source falls 30 to 60 dB over it). Measured up to `band_edge_hz`, a band at the original's
 level there reads up to 15 dB too bright, and one that copies the roll-off reads right.
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..corpus import degrade, music
+from ..corpus import content_edge, degrade, music
 
 MODELS = ("sbr", "ddsp", "unet")
 # References whose content ends lower never teach or show the top of the band.
@@ -93,7 +93,7 @@ def excerpt_pieces(excerpts: Path):
     for entry in json.loads((excerpts / "excerpts.json").read_text()):
         if entry["band_edge_hz"] >= MIN_CONTENT_EDGE_HZ:
             audio, rate = sf.read(excerpts / entry["file"], dtype="float32", always_2d=True)
-            content_hz = music.content_edge_hz(audio, rate, float(entry["band_edge_hz"]))
+            content_hz = content_edge.content_edge_hz(audio, rate, float(entry["band_edge_hz"]))
             if content_hz >= MIN_CONTENT_EDGE_HZ:
                 yield entry["file"], audio, rate, content_hz
 
@@ -103,7 +103,7 @@ def validation_pieces(corpus: Path):
     from . import validation
     for piece, audio in validation.stretches(corpus, VALIDATION_PIECES):
         if piece.band_edge_hz >= MIN_CONTENT_EDGE_HZ:
-            content_hz = music.content_edge_hz(audio, piece.rate, float(piece.band_edge_hz))
+            content_hz = content_edge.content_edge_hz(audio, piece.rate, float(piece.band_edge_hz))
             if content_hz >= MIN_CONTENT_EDGE_HZ:
                 yield piece.path.name, audio, piece.rate, content_hz
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ..corpus import degrade, music
+from ..corpus import content_edge, degrade, music
 
 # The conditions: filters at three cutoffs, and lame at three bit rates (its own low-pass,
 # joint stereo).
@@ -77,7 +77,7 @@ def evaluate(cli: Path, model_dir: Path, pieces, work: Path, models: tuple, subj
              log=print) -> dict:
     """LSD-HF of the band-limited input and of every model in `models` per condition, each
     rendered and measured by the CLI (the cutoff given, the score ending where the reference's
-    content ends, `music.content_edge_hz`: its own codec roll-off is no reference), with
+    content ends, `content_edge.content_edge_hz`: its own codec roll-off is no reference), with
     `subject`'s change against SBR and its low band's worst deviation from the input; the last
     entry holds the means over conditions."""
     env = {**os.environ, "AIRLIFT_MODEL_DIR": str(model_dir)}
@@ -85,7 +85,7 @@ def evaluate(cli: Path, model_dir: Path, pieces, work: Path, models: tuple, subj
     conditions = [(f, c) for f in FILTERS for c in CUTOFFS_HZ]
     conditions += [("mp3", k) for k in KBPS]
     work.mkdir(parents=True, exist_ok=True)
-    content_edges_hz = [music.content_edge_hz(audio, piece.rate, piece.band_edge_hz)
+    content_edges_hz = [content_edge.content_edge_hz(audio, piece.rate, piece.band_edge_hz)
                         for piece, audio in pieces]
     results = {}
     for shape, value in conditions:

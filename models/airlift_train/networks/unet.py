@@ -14,7 +14,7 @@ serves every rate: the engine gives it the first BINS bins, up to 24 kHz.
 The spectrum is read on a log-frequency axis (BANDS bands of about 1/18 octave, as a
 constant-Q transform would see it): a fixed pooling matrix turns the bins into band
 log-magnitudes and a fixed interpolation matrix turns the generated band envelope back into
-bins. In between:
+bins (both in `bands`, which needs numpy only, and re-exported here). In between:
 - a stem that looks along time only (a (3, 1) convolution over the frames of every band), so
   onsets and decays in the low band are seen;
 - a 1-D U-Net along the band axis with skip connections, filters of 5 bands, and a fully
@@ -31,19 +31,13 @@ import numpy as np
 import torch
 from torch import nn
 
-N_FFT = 2048
-HOP = 512
-BINS = N_FFT // 2 + 1
+from .bands import (BANDS, BINS, HIGHEST_BIN, HOP, LOG_FLOOR, LOWEST_BIN, N_FFT,  # noqa: F401
+                    band_centres, bins_per_band, expansion_matrix, pooling_matrix)
+
 CONTEXT = 14
 LOOKAHEAD = 1
 FRAMES = CONTEXT + 1 + LOOKAHEAD
-LOG_FLOOR = 1e-9
 RAMP_RATIO = 2 ** (-1 / 12)
-
-# The log-frequency axis: BANDS centres from LOWEST_BIN (140 Hz at 48 kHz) to the last bin.
-BANDS = 128
-LOWEST_BIN = 6.0
-HIGHEST_BIN = float(BINS - 1)
 
 # Widths of the U-Net's levels (channels) and its bottleneck.
 WIDTHS = (32, 48, 64, 96)
@@ -53,57 +47,6 @@ KERNEL = 5
 
 # Normalized log-magnitudes are kept in this range (nepers relative to the frame's loudness).
 LEVEL_RANGE = (-20.0, 8.0)
-
-
-def band_centres() -> np.ndarray:
-    """[BANDS]: the band centres in bins, evenly spaced in log-frequency."""
-    return np.geomspace(LOWEST_BIN, HIGHEST_BIN, BANDS)
-
-
-def pooling_matrix() -> np.ndarray:
-    """[BINS, BANDS]: each band's weights over the bins (a triangle from the centre below to the
-    centre above, at least one bin wide on each side), normalized to sum to 1."""
-    centres = band_centres()
-    k = np.arange(BINS, dtype=np.float64)
-    matrix = np.zeros((BINS, BANDS))
-    for b, c in enumerate(centres):
-        lower = centres[b - 1] if b > 0 else c / (centres[1] / centres[0])
-        upper = centres[b + 1] if b + 1 < BANDS else c * (centres[1] / centres[0])
-        left = max(c - lower, 1.0)
-        right = max(upper - c, 1.0)
-        w = np.where(k <= c, 1 - (c - k) / left, 1 - (k - c) / right)
-        matrix[:, b] = np.clip(w, 0, None)
-        matrix[:, b] /= matrix[:, b].sum()
-    return matrix.astype(np.float32)
-
-
-def bins_per_band() -> np.ndarray:
-    """[BANDS]: how many bins each band stands for (the spacing of the centres), the weight of a
-    band's error in a per-bin log-spectral distance."""
-    centres = band_centres()
-    edges = np.sqrt(centres[:-1] * centres[1:])
-    edges = np.concatenate([[centres[0] / np.sqrt(centres[1] / centres[0])], edges,
-                            [float(BINS)]])
-    return np.maximum(np.diff(edges), 1.0 / 8).astype(np.float32)
-
-
-def expansion_matrix() -> np.ndarray:
-    """[BANDS, BINS]: linear interpolation in log-frequency between band centres, held beyond
-    the first and last centre."""
-    centres = np.log2(band_centres())
-    matrix = np.zeros((BANDS, BINS))
-    for k in range(BINS):
-        x = math.log2(max(k, 0.5))
-        j = int(np.searchsorted(centres, x))
-        if j == 0:
-            matrix[0, k] = 1
-        elif j >= BANDS:
-            matrix[BANDS - 1, k] = 1
-        else:
-            t = (x - centres[j - 1]) / (centres[j] - centres[j - 1])
-            matrix[j - 1, k] = 1 - t
-            matrix[j, k] = t
-    return matrix.astype(np.float32)
 
 
 class Block(nn.Module):

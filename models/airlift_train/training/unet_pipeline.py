@@ -18,8 +18,9 @@ import numpy as np
 import soundfile
 import torch
 
-from ..corpus import degrade, music, synthesized
+from ..corpus import content_edge, degrade, music, synthesized
 from ..evaluation import validation
+from ..networks import bands
 from ..networks import export as export_module
 from ..networks import unet
 from . import unet_train
@@ -133,7 +134,7 @@ def export(model: unet.SpectralUnet, path: Path):
 def reference_steps(model: unet.SpectralUnet, audio: np.ndarray, rate: int, cutoff_hz: float,
                     steps: int, start: int):
     """`steps` streaming steps of a band-limited stereo stretch through PyTorch."""
-    log_mag = torch.from_numpy(np.stack([music.stft_log_mag(audio[:, c]) for c in range(2)]))
+    log_mag = torch.from_numpy(np.stack([bands.stft_log_mag(audio[:, c]) for c in range(2)]))
     cutoff = torch.full((2, 1), cutoff_hz / (rate / unet.N_FFT))
     made = []
     for t in range(start, start + steps):
@@ -166,13 +167,13 @@ CALIBRATION_LIMITS = (("butter8", 4000), ("brickwall", 8000), ("butter8", 12000)
 def calibrate(model: unet.SpectralUnet, cli: Path, corpus: Path, work: Path) -> float:
     """Sets the model's level offset to the one of CALIBRATION_OFFSETS with the lowest mean
     LSD-HF through the CLI on eight training pieces (never the validation split), scored up to
-    where each piece's content ends (`music.content_edge_hz`), as the validation table is: the
+    where each piece's content ends (`content_edge.content_edge_hz`), as the validation table is: the
     engine's overlap-add of frames with borrowed phases does not measure at the envelope the
     model was trained to give. Returns the offset."""
     stretches = validation.stretches(corpus, 8, "train")
     rng = np.random.default_rng(SEED + 7)
     work.mkdir(parents=True, exist_ok=True)
-    content_edges_hz = [music.content_edge_hz(audio, piece.rate, piece.band_edge_hz)
+    content_edges_hz = [content_edge.content_edge_hz(audio, piece.rate, piece.band_edge_hz)
                         for piece, audio in stretches]
     cases = []
     for shape, value in CALIBRATION_LIMITS:

@@ -1,6 +1,6 @@
 """Training of the Spectral U-Net on band log-magnitudes: windows of FRAMES frames around the
 frame to generate, a log-spectral distance over the replaced bands below where the reference's
-own content ends (`music.content_edge_bin`: its codec roll-off is no reference), with the
+own content ends (`content_edge.content_edge_bin`: its codec roll-off is no reference), with the
 fill's rule (the output keeps the larger of the input and the generated band)."""
 
 import copy
@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from ..corpus import music
+from ..corpus import content_edge
 from ..networks import unet
 
 # Weight of the band-energy term: a log-spectral distance alone is best served by a band
@@ -36,7 +36,7 @@ class Windows:
         self.inputs = [torch.from_numpy(c) for e in examples for c in e.input_bands]
         self.targets = [torch.from_numpy(c) for e in examples for c in e.target_bands]
         self.cutoffs = [e.cutoff_bin for e in examples for _ in e.input_bands]
-        content_edges = [music.content_edge_bin(e.target_bands, e.edge_bin) for e in examples]
+        content_edges = [content_edge.content_edge_bin(e.target_bands, e.edge_bin) for e in examples]
         self.edges = [edge for e, edge in zip(examples, content_edges) for _ in e.input_bands]
 
     def sample(self, rng: np.random.Generator, size: int):
