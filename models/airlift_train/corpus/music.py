@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ..networks import unet
+from ..networks import bands
 from ..networks.bands import bands_of
 from . import degrade
 
@@ -118,7 +118,7 @@ def degrade_stretch(job, low_rate_mp3: bool = False) -> Degraded | None:
     info = soundfile.info(piece.path)
     start = int(start_s * piece.rate)
     length = min(int(STRETCH_SECONDS * piece.rate), info.frames - start)
-    if length < unet.N_FFT * 4:
+    if length < bands.N_FFT * 4:
         return None
     audio, _ = soundfile.read(piece.path, start=start, frames=length, dtype="float32",
                               always_2d=True)
@@ -150,7 +150,7 @@ def degrade_stretch(job, low_rate_mp3: bool = False) -> Degraded | None:
                             for c in range(audio.shape[1])], axis=1)
     if rng.random() < NOISE_SHARE:
         limited = degrade.noise_floor(limited, rng.uniform(*NOISE_DB_BELOW_RMS), rng)
-    bin_hz = piece.rate / unet.N_FFT
+    bin_hz = piece.rate / bands.N_FFT
     told_hz = cutoff_hz * 2 ** rng.uniform(-CUTOFF_ERROR_OCTAVES, CUTOFF_ERROR_OCTAVES)
     return Degraded(audio, limited, piece.rate, told_hz / bin_hz, edge_hz / bin_hz, name)
 

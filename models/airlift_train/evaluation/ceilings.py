@@ -41,7 +41,7 @@ import numpy as np
 import onnxruntime
 import soundfile as sf
 
-from ..networks import unet
+from ..networks import bands, unet
 from . import validation
 from .top_band import degraded, eval_json
 
@@ -66,16 +66,12 @@ OVERLAP = 4
 def stft(audio: np.ndarray) -> np.ndarray:
     """[frames, bins] complex spectra of one channel, the engine's analysis (frames start every
     hop from one window before the signal, so the overlap-add covers every sample)."""
-    window = np.hanning(N_FFT + 1)[:-1]
-    padded = np.pad(audio, (N_FFT, N_FFT))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP]
-    return np.fft.rfft(frames * window, axis=1)
+    return bands.stft(np.pad(audio, (N_FFT, N_FFT)))
 
 
 def istft(spectra: np.ndarray, length: int) -> np.ndarray:
     """The overlap-add of `spectra` with the synthesis window, cut to `length` samples."""
-    window = np.hanning(N_FFT + 1)[:-1]
-    frames = np.fft.irfft(spectra, N_FFT, axis=1) * window
+    frames = np.fft.irfft(spectra, N_FFT, axis=1) * bands.window()
     out = np.zeros(len(frames) * HOP + N_FFT)
     for i, frame in enumerate(frames):
         out[i * HOP: i * HOP + N_FFT] += frame

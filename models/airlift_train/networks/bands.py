@@ -20,10 +20,6 @@ BANDS = 128
 LOWEST_BIN = 6.0
 HIGHEST_BIN = float(BINS - 1)
 
-# Frames transformed at once: bounds the memory of a long piece's STFT.
-FRAMES_PER_CHUNK = 512
-
-
 def band_centres() -> np.ndarray:
     """[BANDS]: the band centres in bins, evenly spaced in log-frequency."""
     return np.geomspace(LOWEST_BIN, HIGHEST_BIN, BANDS)
@@ -75,18 +71,24 @@ def expansion_matrix() -> np.ndarray:
     return matrix.astype(np.float32)
 
 
-def stft_log_mag(audio: np.ndarray) -> np.ndarray:
-    """[frames, BINS] float32 ln(|X| + LOG_FLOOR) of one channel with the engine's STFT
-    (periodic Hann, unnormalized, no padding), computed in float64."""
+def window() -> np.ndarray:
+    """[N_FFT]: the engine's analysis and synthesis window, a periodic Hann."""
+    return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)
+
+
+def stft(audio: np.ndarray) -> np.ndarray:
+    """[frames, BINS] complex spectra of one channel with the engine's STFT (periodic Hann,
+    unnormalized, a frame every HOP from the first sample, no padding), in float64."""
     x = np.asarray(audio, dtype=np.float64)
     if len(x) < N_FFT:
-        return np.zeros((0, BINS), dtype=np.float32)
-    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)
+        return np.zeros((0, BINS), dtype=np.complex128)
     frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::HOP]
-    return np.concatenate([
-        np.log(np.abs(np.fft.rfft(frames[i:i + FRAMES_PER_CHUNK] * window, axis=1)) + LOG_FLOOR)
-        for i in range(0, len(frames), FRAMES_PER_CHUNK)
-    ]).astype(np.float32)
+    return np.fft.rfft(frames * window(), axis=1)
+
+
+def stft_log_mag(audio: np.ndarray) -> np.ndarray:
+    """[frames, BINS] float32 ln(|X| + LOG_FLOOR) of one channel with the engine's STFT."""
+    return np.log(np.abs(stft(audio)) + LOG_FLOOR).astype(np.float32)
 
 
 POOL = pooling_matrix()
