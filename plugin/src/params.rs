@@ -117,6 +117,10 @@ pub struct AirliftParams {
     /// track does not jump, crossfaded in and out; the model runs on meanwhile.
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Codec repair: fill the holes a lossy codec left below its band limit (on by default;
+    /// off generates only the band above the cutoff).
+    #[id = "codec_repair"]
+    pub codec_repair: BoolParam,
 }
 
 impl Default for AirliftParams {
@@ -155,6 +159,7 @@ impl Default for AirliftParams {
             provider: EnumParam::new("Execution Provider", ProviderParam::Auto),
             listen: EnumParam::new("Listen", ListenChoice::Output),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            codec_repair: BoolParam::new("Codec Repair", true),
         }
     }
 }
@@ -174,6 +179,7 @@ impl AirliftParams {
             output_gain_db: self.output_gain_db.value(),
             listen: self.listen.value().into(),
             bypass: self.bypass.value(),
+            codec_repair: self.codec_repair.value(),
         }
     }
 }

@@ -57,6 +57,11 @@ enum Command {
         /// output less the input: the plugin's Listen parameter).
         #[arg(long, default_value = "output", value_parser = parse_listen)]
         listen: Listen,
+        /// Codec repair: on (fill the holes a lossy codec left below its band limit, where the
+        /// file has them, as the plugin does by default) or off (only the band above the
+        /// cutoff).
+        #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+        codec_repair: String,
         /// Where a neural model runs: auto, cpu or cuda.
         #[arg(long, default_value = "auto", value_parser = parse_provider)]
         provider: ProviderChoice,
@@ -204,6 +209,7 @@ fn main() -> ExitCode {
             mix,
             gain_db,
             listen,
+            codec_repair,
             provider,
             threads,
             format,
@@ -220,6 +226,7 @@ fn main() -> ExitCode {
                     output_gain_db: gain_db,
                     listen,
                     bypass: false,
+                    codec_repair: codec_repair == "on",
                 },
                 session: SessionSettings {
                     provider,

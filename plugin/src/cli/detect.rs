@@ -11,8 +11,18 @@ use crate::dsp::cutoff::Detection;
 use crate::engine::EngineSettings;
 use crate::inference::model::SessionSettings;
 
+/// What detection found in one file.
+struct Found {
+    /// The band limit.
+    detection: Detection,
+    /// Whether codec holes were found below it.
+    holes: bool,
+    /// The share of flickering bins that decided it.
+    hole_share: f32,
+}
+
 /// Runs detection over a whole file as the plugin's auto mode would.
-fn detect_file(input: &Path) -> Result<Detection, String> {
+fn detect_file(input: &Path) -> Result<Found, String> {
     let audio = read_input(input)?.audio;
     let settings = EngineSettings {
         mix: 0.0,
@@ -20,7 +30,11 @@ fn detect_file(input: &Path) -> Result<Detection, String> {
     };
     let (engine, _) = make_engine(&audio, settings, SessionSettings::default())?;
     let (_, engine) = render(&audio, engine, &ProgressBar::hidden());
-    Ok(engine.detection())
+    Ok(Found {
+        detection: engine.detection(),
+        holes: engine.holes().holes_found(),
+        hole_share: engine.holes().flicker_share(),
+    })
 }
 
 /// Runs `detect` on `inputs`: one line per file, or one JSON object per file with `json`.
@@ -31,20 +45,29 @@ pub fn run(inputs: &[PathBuf], json: bool) -> Result<(), String> {
         let result = detect_file(input);
         if json {
             let value = match &result {
-                Ok(detection) => {
-                    let (verdict, hz) = detection_json(*detection);
-                    serde_json::json!({"input": input, "detection": verdict, "band_limit_hz": hz})
+                Ok(found) => {
+                    let (verdict, hz) = detection_json(found.detection);
+                    serde_json::json!({
+                        "input": input,
+                        "detection": verdict,
+                        "band_limit_hz": hz,
+                        "codec_holes": found.holes,
+                        "hole_share": found.hole_share,
+                    })
                 }
                 Err(error) => serde_json::json!({"input": input, "error": error}),
             };
             println!("{value}");
         }
         match result {
-            Ok(detection) if !json => {
-                let words = match detection {
+            Ok(found) if !json => {
+                let mut words = match found.detection {
                     Detection::BandLimit { cutoff_hz } => format!("{cutoff_hz:.0} Hz"),
                     other => describe_detection(other),
                 };
+                if found.holes {
+                    words.push_str(", codec holes below (MP3-, AAC- or Vorbis-like)");
+                }
                 if inputs.len() == 1 {
                     println!("band limit: {words}");
                 } else {

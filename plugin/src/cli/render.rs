@@ -56,6 +56,7 @@ pub fn render_file(
         model: status.active_model,
         cutoff: options.settings.cutoff,
         detection: status.detection,
+        holes: (status.holes_found, status.holes_filled),
         latency_samples: status.latency_samples,
         format,
         written,

@@ -42,6 +42,8 @@ pub struct FileReport {
     pub cutoff: CutoffMode,
     /// Detection's verdict at the end of the file.
     pub detection: Detection,
+    /// Whether codec holes were found below the band limit, and whether they were filled.
+    pub holes: (bool, bool),
     /// Engine latency in samples (trimmed from the output).
     pub latency_samples: u32,
     /// Output format.
@@ -55,13 +57,19 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)".
+    /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)", and
+    /// the codec holes when there were any.
     pub fn cutoff_words(&self) -> String {
-        match self.cutoff {
+        let cutoff = match self.cutoff {
             CutoffMode::Manual(hz) => format!("cutoff {hz:.0} Hz (set)"),
             CutoffMode::Auto => {
                 format!("detected band limit {}", describe_detection(self.detection))
             }
+        };
+        match self.holes {
+            (true, true) => format!("{cutoff}, codec holes below filled"),
+            (true, false) => format!("{cutoff}, codec holes below (Codec Repair off)"),
+            _ => cutoff,
         }
     }
 
@@ -105,6 +113,8 @@ pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, Stri
                 "cutoff_set": matches!(report.cutoff, CutoffMode::Manual(_)),
                 "detection": detection,
                 "band_limit_hz": band_limit_hz,
+                "codec_holes": report.holes.0,
+                "codec_holes_filled": report.holes.1,
                 "seconds": report.seconds,
                 "sample_rate_hz": report.sample_rate_hz,
                 "channels": report.channels,

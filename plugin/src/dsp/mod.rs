@@ -6,6 +6,7 @@
 pub mod cutoff;
 pub mod ddsp;
 pub mod fill;
+pub mod holes;
 pub mod sanitize;
 pub mod sbr;
 pub mod smoother;

@@ -25,8 +25,9 @@ use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
 use crate::dsp::fill::{write_fill_correction, FillWeights};
+use crate::dsp::holes::HoleFiller;
 use crate::dsp::sanitize::checked_sample;
-use crate::dsp::sbr::{write_generated, BandLayout};
+use crate::dsp::sbr::{write_generated, BandLayout, RAMP_OCTAVES};
 use crate::dsp::smoother::LinearSmoother;
 use crate::dsp::stft::{StftLayout, StftPlans, StftScratch, OVERLAP};
 use crate::inference::worker::WorkerLink;
@@ -112,6 +113,9 @@ struct ChannelState {
     correction_spectrum: Vec<Complex<f32>>,
     /// The input spectra of the last `delay_frames + 1` frames, for the display.
     analysed: Vec<Vec<Complex<f32>>>,
+    /// The fills of codec holes of the last `delay_frames + 1` frames, added to whichever
+    /// correction the frame gets.
+    hole_fills: Vec<Vec<Complex<f32>>>,
 }
 
 /// The engine: one per plugin instance or CLI render.
@@ -180,6 +184,13 @@ pub struct Engine {
     frame_index: u32,
     /// Whether each pending slot holds a band (`false`: nothing to add for that frame).
     pending_active: Vec<bool>,
+    /// Finds and fills codec holes below the band limit.
+    holes: HoleFiller,
+    /// Whether each slot's hole fill adds anything, on any channel.
+    holes_active: Vec<bool>,
+    /// The bin at the top of the audible band, up to which holes are counted while no band
+    /// limit is detected.
+    audible_top_bin: usize,
     /// Whether the engine waits for the model.
     mode: ProcessingMode,
     /// Frames the model was late for (replaced by SBR).
@@ -235,7 +246,7 @@ impl Engine {
             None => (None, None),
         };
         let plans = Arc::new(StftPlans::new(layout));
-        let channels = (0..channels)
+        let channels: Vec<ChannelState> = (0..channels)
             .map(|_| ChannelState {
                 ring: vec![0.0; layout.fft_size + delay_frames * layout.hop_size],
                 overlap_add: vec![0.0; layout.fft_size],
@@ -244,9 +255,11 @@ impl Engine {
                 pending: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
                 correction_spectrum: plans.make_spectrum(),
                 analysed: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
+                hole_fills: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
             })
             .collect();
         let ramp_samples = (SMOOTHING_SECONDS * sample_rate_hz).round() as u32;
+        let holes = HoleFiller::new(layout, channels.len());
         let mut engine = Self {
             layout,
             scratch: plans.make_scratch(),
@@ -278,6 +291,9 @@ impl Engine {
             delay_frames,
             frame_index: 0,
             pending_active: vec![false; delay_frames + 1],
+            holes,
+            holes_active: vec![false; delay_frames + 1],
+            audible_top_bin: (crate::dsp::holes::UNLIMITED_TOP_HZ / layout.bin_hz()) as usize,
             mode,
             dropouts: 0,
             model_frames: 0,
@@ -342,8 +358,10 @@ impl Engine {
             channel.correction.fill(0.0);
         }
         self.pending_active.fill(false);
+        self.holes_active.fill(false);
         self.corrupt_frames_left = 0;
         self.detector.reset();
+        self.holes.reset();
         self.band_request_hz = None;
         self.held_cutoff_hz = None;
         self.band_active = false;
@@ -361,6 +379,7 @@ impl Engine {
         }
         self.held_no_limit_frames = 0;
         self.detector.reset();
+        self.holes.reset();
     }
 
     /// What the engine is doing, for the editor, the log and the CLI.
@@ -382,6 +401,8 @@ impl Engine {
                 let hop_nanos = self.layout.hop_size as f32 / self.layout.sample_rate_hz * 1e9;
                 w.timings.handle_nanos.load(Relaxed) as f32 / frames / hop_nanos
             }),
+            holes_found: self.holes.holes_found(),
+            holes_filled: self.holes.holes_found() && self.settings.codec_repair,
         }
     }
 
@@ -414,6 +435,11 @@ impl Engine {
     /// The current band-limit detection.
     pub fn detection(&self) -> Detection {
         self.detector.detection()
+    }
+
+    /// The codec-hole finder, for reports (whether holes were found, and their share).
+    pub fn holes(&self) -> &HoleFiller {
+        &self.holes
     }
 
     /// Processes one block in place. Every slice is one channel, all of the same length; any
@@ -484,6 +510,7 @@ impl Engine {
             let _ = self.plans.forward(&mut self.scratch, &mut channel.spectrum);
             if self.corrupt_frames_left == 0 {
                 self.detector.add_channel(&channel.spectrum);
+                self.holes.add_channel(&channel.spectrum);
             }
         }
         if self.corrupt_frames_left == 0 {
@@ -497,6 +524,22 @@ impl Engine {
         let slots = self.delay_frames + 1;
         let slot = index as usize % slots;
         self.pending_active[slot] = self.band_active;
+        let hole_top_bin = self.hole_top_bin();
+        self.holes.finish_frame(
+            hole_top_bin.unwrap_or(self.audible_top_bin),
+            hole_top_bin.is_some(),
+        );
+        let fill_holes = self.settings.codec_repair && self.holes.holes_found();
+        self.holes_active[slot] = false;
+        for (c, channel) in self.channels.iter_mut().enumerate() {
+            self.holes_active[slot] |= self.holes.write_fill(
+                c,
+                &channel.spectrum,
+                hole_top_bin.unwrap_or(0),
+                fill_holes,
+                &mut channel.hole_fills[slot],
+            );
+        }
         if self.display_enabled {
             for channel in &mut self.channels {
                 channel.analysed[slot].copy_from_slice(&channel.spectrum);
@@ -571,11 +614,15 @@ impl Engine {
             self.display_output.fill(0.0);
             self.display_fresh = true;
         }
+        let holes_active = self.holes_active[target_slot];
         for channel in &mut self.channels {
             let spectrum = if from_model {
                 &mut channel.correction_spectrum
             } else if self.pending_active[target_slot] {
                 &mut channel.pending[target_slot]
+            } else if holes_active {
+                channel.correction_spectrum.fill(Complex::new(0.0, 0.0));
+                &mut channel.correction_spectrum
             } else {
                 if self.display_enabled {
                     for ((input, output), bin) in self
@@ -590,6 +637,11 @@ impl Engine {
                 }
                 continue;
             };
+            if holes_active {
+                for (bin, fill) in spectrum.iter_mut().zip(&channel.hole_fills[target_slot]) {
+                    *bin += fill;
+                }
+            }
             if self.display_enabled {
                 for (((input, output), bin), correction) in self
                     .display_input
@@ -625,6 +677,20 @@ impl Engine {
             channel.overlap_add.copy_within(hop.., 0);
             channel.overlap_add[size - hop..].fill(0.0);
         }
+    }
+
+    /// The bin below which codec holes are looked for: a semitone under the detected band
+    /// limit, and no higher than where the generated band's ramp starts. `None` while no band
+    /// limit is detected: holes are a codec's signature, and a codec low-passes.
+    fn hole_top_bin(&self) -> Option<usize> {
+        let detected_hz = self.detector.detection().cutoff_hz()?;
+        let below_edge =
+            (detected_hz * (-RAMP_OCTAVES).exp2() / self.layout.bin_hz()).floor() as usize;
+        Some(if self.band_active {
+            below_edge.min(self.band.ramp_start_bin)
+        } else {
+            below_edge
+        })
     }
 
     /// Chooses the cutoff for the next frame and rebuilds the band layout when it moved.

@@ -50,6 +50,10 @@ pub struct EngineSettings {
     /// The host's bypass: the output is the input delayed by the latency, while the model
     /// runs on so that nothing warms up when the bypass ends.
     pub bypass: bool,
+    /// Codec repair: fill the holes a lossy codec left below its band limit, where the
+    /// stream is found to have them ([`crate::dsp::holes`]). Off: only the band above the
+    /// cutoff is generated.
+    pub codec_repair: bool,
 }
 
 impl Default for EngineSettings {
@@ -61,6 +65,7 @@ impl Default for EngineSettings {
             output_gain_db: 0.0,
             listen: Listen::Output,
             bypass: false,
+            codec_repair: true,
         }
     }
 }

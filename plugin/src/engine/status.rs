@@ -32,6 +32,10 @@ pub struct EngineStatus {
     /// The worker's busy time per frame as a fraction of a hop, when a model runs: above 1
     /// it cannot keep up in real time.
     pub inference_load: Option<f32>,
+    /// Whether the stream was found to have codec holes below its band limit.
+    pub holes_found: bool,
+    /// Whether codec holes are being filled (found, and Codec Repair on).
+    pub holes_filled: bool,
 }
 
 impl EngineStatus {
@@ -79,6 +83,8 @@ pub struct SharedStatus {
     provider: AtomicU32,
     /// Inference load as `f32` bits; NaN when no model runs.
     inference_load_bits: AtomicU32,
+    /// Bit 0: codec holes found; bit 1: being filled.
+    holes: AtomicU32,
 }
 
 /// Marker stored in place of a cutoff for "no band limit".
@@ -118,6 +124,10 @@ impl SharedStatus {
         self.provider.store(provider, Ordering::Relaxed);
         self.inference_load_bits.store(
             status.inference_load.unwrap_or(f32::NAN).to_bits(),
+            Ordering::Relaxed,
+        );
+        self.holes.store(
+            u32::from(status.holes_found) | u32::from(status.holes_filled) << 1,
             Ordering::Relaxed,
         );
     }
@@ -162,6 +172,8 @@ impl SharedStatus {
                 self.inference_load_bits.load(Ordering::Relaxed),
             ))
             .filter(|load| !load.is_nan()),
+            holes_found: self.holes.load(Ordering::Relaxed) & 1 != 0,
+            holes_filled: self.holes.load(Ordering::Relaxed) & 2 != 0,
         })
     }
 }
