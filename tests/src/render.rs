@@ -27,6 +27,25 @@ pub fn stream(engine: &mut Engine, input: &[Vec<f32>], block_sizes: &[usize]) ->
     output
 }
 
+/// Streams `input` through `engine` in 512-sample blocks and returns the output aligned with
+/// the input (latency removed, tail flushed).
+pub fn render_aligned(engine: &mut Engine, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let latency = engine.latency_samples() as usize;
+    let padded: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| {
+            c.iter()
+                .copied()
+                .chain(std::iter::repeat_n(0.0, latency))
+                .collect()
+        })
+        .collect();
+    stream(engine, &padded, &[512])
+        .into_iter()
+        .map(|c| c[latency..].to_vec())
+        .collect()
+}
+
 /// Makes an engine and streams `input` through it with `block_sizes`.
 pub fn render(
     sample_rate_hz: u32,

@@ -2,10 +2,10 @@
 //! the codec zeroed below its low-pass filled, and lossless material, sparse or band-limited,
 //! gets nothing. Needs lame, which CI installs.
 
-use airlift::engine::{EngineSettings, ModelKind};
+use airlift::engine::{Engine, EngineSettings, ModelKind};
 use airlift_tests::excerpts::{load_excerpts, Excerpt};
 use airlift_tests::filters::{brick_wall, mp3_round_trip};
-use airlift_tests::render::render;
+use airlift_tests::render::render_aligned;
 use realfft::RealFftPlanner;
 
 /// Where the measured band starts, in Hz.
@@ -74,21 +74,8 @@ fn restore(input: &[Vec<f32>], sample_rate_hz: u32, repair: bool) -> (Vec<Vec<f3
         codec_repair: repair,
         ..EngineSettings::default()
     };
-    // Padded by the latency so that the whole input comes out.
-    let latency = airlift::engine::Engine::new(sample_rate_hz as f32, input.len(), settings)
-        .unwrap()
-        .latency_samples() as usize;
-    let padded: Vec<Vec<f32>> = input
-        .iter()
-        .map(|c| {
-            c.iter()
-                .copied()
-                .chain(std::iter::repeat_n(0.0, latency))
-                .collect()
-        })
-        .collect();
-    let (output, engine) = render(sample_rate_hz, &padded, settings, &[512]);
-    let aligned = output.into_iter().map(|c| c[latency..].to_vec()).collect();
+    let mut engine = Engine::new(sample_rate_hz as f32, input.len(), settings).unwrap();
+    let aligned = render_aligned(&mut engine, input);
     (aligned, engine.status().holes_found)
 }
 

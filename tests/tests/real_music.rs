@@ -35,7 +35,7 @@ use airlift_tests::excerpts::{
 };
 use airlift_tests::filters::{band_energy, butterworth};
 use airlift_tests::models::shipped_engine;
-use airlift_tests::render::stream;
+use airlift_tests::render::{render_aligned, stream};
 
 /// Allowed error of a detected edge, in octaves.
 const TOLERANCE_OCTAVES: f32 = 1.0 / 6.0;
@@ -268,25 +268,6 @@ fn forced_engine(model: ModelKind, rate: u32, channels: usize, cutoff_hz: f32) -
         ModelKind::Sbr => Engine::new(rate as f32, channels, settings).unwrap(),
         _ => shipped_engine(model, rate, channels, settings, ProcessingMode::Offline),
     }
-}
-
-/// Streams `input` through `engine` in 512-sample blocks and returns the output aligned with
-/// the input (latency removed, tail flushed).
-fn render_aligned(engine: &mut Engine, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
-    let latency = engine.latency_samples() as usize;
-    let padded: Vec<Vec<f32>> = input
-        .iter()
-        .map(|c| {
-            c.iter()
-                .copied()
-                .chain(std::iter::repeat_n(0.0, latency))
-                .collect()
-        })
-        .collect();
-    stream(engine, &padded, &[512])
-        .into_iter()
-        .map(|c| c[latency..].to_vec())
-        .collect()
 }
 
 /// Where an excerpt's own codec low-pass starts: the band limit detected on it, less the

@@ -28,6 +28,7 @@
 
 use realfft::num_complex::Complex;
 
+use super::random_phase::next_phasor;
 use super::stft::StftLayout;
 
 /// Holes are looked for from here up: below it the bands of an MDCT codec are narrow and a
@@ -297,8 +298,7 @@ impl HoleFiller {
             let target_power = db_power(near - fill_under_db);
             let input_power = spectrum[k].norm_sqr();
             let amplitude = (target_power - input_power).max(0.0).sqrt();
-            let angle = next_angle(&mut state.seed);
-            let mut bin = Complex::new(angle.cos(), angle.sin()) * amplitude;
+            let mut bin = next_phasor(&mut state.seed) * amplitude;
             let along = bin.re * spectrum[k].re + bin.im * spectrum[k].im;
             if along < 0.0 && input_power > 0.0 {
                 bin -= spectrum[k] * (along / input_power);
@@ -362,19 +362,11 @@ fn sliding_max(levels: &[f32], reach: usize, suffix: &mut [f32], out: &mut [f32]
     }
 }
 
-/// The next angle in radians (uniform over a turn) from an xorshift generator: the filled
-/// bins' phases, the same on every run so that offline output is repeatable.
-fn next_angle(seed: &mut u32) -> f32 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 17;
-    *seed ^= *seed << 5;
-    *seed as f32 / u32::MAX as f32 * std::f32::consts::TAU
-}
-
 #[cfg(test)]
 #[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::*;
+    use crate::dsp::random_phase::next_angle;
 
     fn layout() -> StftLayout {
         StftLayout::for_sample_rate(48_000.0)

@@ -7,6 +7,7 @@ pub mod cutoff;
 pub mod ddsp;
 pub mod fill;
 pub mod holes;
+pub mod random_phase;
 pub mod sanitize;
 pub mod sbr;
 pub mod smoother;

@@ -8,6 +8,7 @@ use realfft::num_complex::Complex;
 use super::generator::{FrameGenerator, GeneratorFrame};
 use super::manifest::{PHASE_INPUT, PHASE_PROPAGATED};
 use super::model::{LoadedModel, ModelError};
+use crate::dsp::random_phase::next_phasor;
 use crate::dsp::stft::{StftLayout, OVERLAP};
 
 /// A spectral model and the state of its phase.
@@ -99,11 +100,7 @@ fn start_phases(count: usize) -> Vec<Complex<f32>> {
 fn reset_phases(phases: &mut [Complex<f32>]) {
     let mut seed: u32 = 0x9E37_79B9;
     for phase in phases.iter_mut() {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        let angle = seed as f32 / u32::MAX as f32 * std::f32::consts::TAU;
-        *phase = Complex::new(angle.cos(), angle.sin());
+        *phase = next_phasor(&mut seed);
     }
 }
 
