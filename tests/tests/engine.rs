@@ -359,12 +359,9 @@ fn the_input_plus_the_added_band_is_the_output() {
         .map(|c| brick_wall(c, rate, 5500.0))
         .collect();
     for (mix, output_gain_db) in [(1.0, 0.0), (0.5, -3.0)] {
-        // Codec Repair off: this generated music's synthetic note decays flicker like codec
-        // holes and are filled below the band (a false positive still to remove, issue 23).
         let settings = EngineSettings {
             mix,
             output_gain_db,
-            codec_repair: false,
             ..manual(6000.0)
         };
         let added_settings = EngineSettings {

@@ -9,9 +9,12 @@
 //!
 //! - **Whether the stream has holes** ([`HoleFiller::finish_frame`]): a codec's holes flicker.
 //!   A bin that lies [`FLICKER_DEPTH_DB`] under the loudest bin near it, where two frames
-//!   earlier it lay within [`FLICKER_RECENT_DB`] of that level, has fallen into silence faster
-//!   than a sound can decay through the window's overlap. Lossless music, sparse material
-//!   included, has almost none of these; a file through a codec at a low rate has many. The
+//!   earlier it lay within [`FLICKER_RECENT_DB`] of that level and two frames later lies there
+//!   again, fell into silence faster than a sound decays through the window's overlap and came
+//!   back: a band the codec zeroed for a granule or two. A note that ends abruptly (a
+//!   synthesizer's, a gated drum's) falls as fast but does not come back. Lossless music,
+//!   sparse material included, has almost none of these; a file through a codec at a low rate
+//!   has many. Counting a frame two frames late delays only the verdict, not the audio. The
 //!   share of such bins, averaged over a few seconds, switches the fill on above
 //!   [`FOUND_SHARE`] and off below [`LOST_SHARE`]. A band limit must also have been detected:
 //!   holes are a codec's signature, and a codec low-passes.
@@ -50,13 +53,13 @@ pub const HOLE_DEPTH_DB: f32 = 30.0;
 pub const FILL_UNDER_NEIGHBOURHOOD_DB: f32 = 10.0;
 
 /// The flicker share from which holes are filled to [`FILL_UNDER_NEIGHBOURHOOD_DB`].
-pub const FULL_FILL_SHARE: f32 = 1.5e-3;
+pub const FULL_FILL_SHARE: f32 = 3e-4;
 
 /// How far (Hz, each side) the neighbourhood of a bin reaches in frequency, for the fill.
-pub const NEIGHBOURHOOD_HZ: f32 = 560.0;
+pub const NEIGHBOURHOOD_HZ: f32 = 1000.0;
 
 /// Past frames whose neighbourhood levels the fill also reads.
-pub const HISTORY_FRAMES: usize = 3;
+pub const HISTORY_FRAMES: usize = 7;
 
 /// How far (Hz, each side) the neighbourhood reaches for the flicker count.
 pub const FLICKER_NEIGHBOURHOOD_HZ: f32 = 375.0;
@@ -64,20 +67,24 @@ pub const FLICKER_NEIGHBOURHOOD_HZ: f32 = 375.0;
 /// A flickering bin lies at least this far (dB) under its neighbourhood's loudest bin...
 pub const FLICKER_DEPTH_DB: f32 = 50.0;
 
-/// ... where two frames earlier it lay within this many dB of it.
+/// ... where two frames earlier and two frames later it lies within this many dB of it.
 pub const FLICKER_RECENT_DB: f32 = 20.0;
 
+/// Frames of summed levels kept for the flicker count: the frame counted, two before it and two
+/// after it.
+const FLICKER_FRAMES: usize = 5;
+
 /// Share of flickering bins (averaged over [`SHARE_SECONDS`]) above which the stream has holes.
-pub const FOUND_SHARE: f32 = 7e-4;
+pub const FOUND_SHARE: f32 = 1.6e-4;
 
 /// Share below which holes are no longer found (hysteresis).
-pub const LOST_SHARE: f32 = 4e-4;
+pub const LOST_SHARE: f32 = 1.1e-4;
 
 /// Time constant of the running flicker share, in seconds.
 pub const SHARE_SECONDS: f32 = 4.0;
 
 /// Seconds of band-limited sound the share must have averaged before holes can be found.
-pub const MIN_HEARD_SECONDS: f32 = 2.0;
+pub const MIN_HEARD_SECONDS: f32 = 1.0;
 
 /// Bins whose neighbourhood is quieter than this (dB under a full-scale sine's bin) hold
 /// nothing worth filling: near-silence stays as it is.
@@ -106,14 +113,15 @@ pub struct HoleFiller {
     full_scale_db: f32,
     /// This frame's power per bin, summed over the channels.
     summed_power: Vec<f32>,
-    /// The summed level (dB) of the last three frames, by `frame % 3`.
-    summed_db: [Vec<f32>; 3],
+    /// The summed level (dB) of the last [`FLICKER_FRAMES`] frames, by frame index modulo
+    /// that.
+    summed_db: Vec<Vec<f32>>,
+    /// Their neighbourhood maxima (dB), the same way.
+    summed_near_db: Vec<Vec<f32>>,
     /// Frames added since the last reset.
     frames: u32,
     /// Scratch: levels in dB.
     scratch_db: Vec<f32>,
-    /// Scratch: neighbourhood maxima in dB.
-    scratch_max: Vec<f32>,
     /// Scratch of the running maxima.
     scratch_suffix: Vec<f32>,
     /// The running share of flickering bins.
@@ -142,10 +150,10 @@ impl HoleFiller {
             flicker_reach_bins: (FLICKER_NEIGHBOURHOOD_HZ / bin_hz).round() as usize,
             full_scale_db: 20.0 * window_gain.log10(),
             summed_power: vec![0.0; bins],
-            summed_db: [vec![0.0; bins], vec![0.0; bins], vec![0.0; bins]],
+            summed_db: (0..FLICKER_FRAMES).map(|_| vec![0.0; bins]).collect(),
+            summed_near_db: (0..FLICKER_FRAMES).map(|_| vec![0.0; bins]).collect(),
             frames: 0,
             scratch_db: vec![0.0; bins],
-            scratch_max: vec![0.0; bins],
             scratch_suffix: vec![0.0; bins],
             share: 0.0,
             share_weight: 1.0 / (SHARE_SECONDS * layout.frames_per_second()),
@@ -167,7 +175,7 @@ impl HoleFiller {
     /// Forgets everything heard, as after a transport jump or a change of material.
     pub fn reset(&mut self) {
         self.summed_power.fill(0.0);
-        for levels in &mut self.summed_db {
+        for levels in self.summed_db.iter_mut().chain(&mut self.summed_near_db) {
             levels.fill(f32::NEG_INFINITY);
         }
         self.frames = 0;
@@ -205,31 +213,32 @@ impl HoleFiller {
     /// stream has holes, which it can only have while `band_limited` (a band limit is
     /// detected).
     pub fn finish_frame(&mut self, top_bin: usize, band_limited: bool) {
-        let slot = self.frames as usize % 3;
-        let earlier = (self.frames as usize + 1) % 3;
-        for (level, power) in self.scratch_db.iter_mut().zip(&self.summed_power) {
+        let ring = |back: usize| (self.frames as usize + FLICKER_FRAMES - back) % FLICKER_FRAMES;
+        let (now, counted_frame, before) = (ring(0), ring(2), ring(4));
+        for (level, power) in self.summed_db[now].iter_mut().zip(&self.summed_power) {
             *level = power_db(*power);
         }
         self.summed_power.fill(0.0);
         sliding_max(
-            &self.scratch_db,
+            &self.summed_db[now],
             self.flicker_reach_bins,
             &mut self.scratch_suffix,
-            &mut self.scratch_max,
+            &mut self.summed_near_db[now],
         );
         let top = top_bin.min(self.scratch_db.len());
-        if top > self.start_bin && self.frames >= 2 {
+        if top > self.start_bin && self.frames as usize >= FLICKER_FRAMES - 1 {
             let live_floor = self.full_scale_db + LIVE_FLOOR_DB;
+            let (levels, near) = (&self.summed_db, &self.summed_near_db[counted_frame]);
             let (mut flickering, mut counted) = (0u32, 0u32);
             for k in self.start_bin..top {
-                let near = self.scratch_max[k];
-                if near < live_floor {
+                if near[k] < live_floor {
                     continue;
                 }
                 counted += 1;
-                let deep = self.scratch_db[k] < near - FLICKER_DEPTH_DB;
-                let was_there = self.summed_db[earlier][k] > near - FLICKER_RECENT_DB;
-                flickering += u32::from(deep && was_there);
+                let present = near[k] - FLICKER_RECENT_DB;
+                let deep = levels[counted_frame][k] < near[k] - FLICKER_DEPTH_DB;
+                let flickered = deep && levels[before][k] > present && levels[now][k] > present;
+                flickering += u32::from(flickered);
             }
             if counted > 0 {
                 // A plain mean until the time constant is reached, so that the share is
@@ -240,7 +249,6 @@ impl HoleFiller {
                 self.share += weight * (share - self.share);
             }
         }
-        self.summed_db[slot].copy_from_slice(&self.scratch_db);
         self.frames = self.frames.wrapping_add(1);
         if !band_limited {
             self.found = false;
@@ -470,6 +478,24 @@ mod tests {
         let (filler, _, correction, added) = run(400, |_| silence.clone());
         assert!(!filler.holes_found() && !added);
         assert!(correction.iter().all(|c| c.norm() == 0.0));
+    }
+
+    #[test]
+    fn notes_that_end_abruptly_are_no_holes() {
+        let mut seed = 9;
+        // A band falls silent at once and stays silent for half a second, while the music
+        // around it goes on: a synthesizer's note-off, not a codec's hole.
+        let (filler, _, _, added) = run(401, |frame| {
+            let start = 100 + (frame / 24 % 8) * 40;
+            let holes = if frame % 24 >= 2 {
+                vec![start..start + 20]
+            } else {
+                vec![]
+            };
+            spectrum(&mut seed, &holes)
+        });
+        assert!(!filler.holes_found(), "share {}", filler.flicker_share());
+        assert!(!added);
     }
 
     #[test]
