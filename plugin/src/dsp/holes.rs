@@ -12,7 +12,9 @@
 //!   earlier it lay within [`FLICKER_RECENT_DB`] of that level and two frames later lies there
 //!   again, fell into silence faster than a sound decays through the window's overlap and came
 //!   back: a band the codec zeroed for a granule or two. A note that ends abruptly (a
-//!   synthesizer's, a gated drum's) falls as fast but does not come back. Lossless music,
+//!   synthesizer's, a gated drum's) falls as fast but does not come back. Only two such bins
+//!   side by side count: a codec zeroes runs of bins, while a single null is as likely a
+//!   noise-like band's chance dip. Lossless music,
 //!   sparse material included, has almost none of these; a file through a codec at a low rate
 //!   has many. Counting a frame two frames late delays only the verdict, not the audio. The
 //!   share of such bins, averaged over a few seconds, switches the fill on above
@@ -53,7 +55,7 @@ pub const HOLE_DEPTH_DB: f32 = 30.0;
 pub const FILL_UNDER_NEIGHBOURHOOD_DB: f32 = 10.0;
 
 /// The flicker share from which holes are filled to [`FILL_UNDER_NEIGHBOURHOOD_DB`].
-pub const FULL_FILL_SHARE: f32 = 3e-4;
+pub const FULL_FILL_SHARE: f32 = 8e-5;
 
 /// How far (Hz, each side) the neighbourhood of a bin reaches in frequency, for the fill.
 pub const NEIGHBOURHOOD_HZ: f32 = 1000.0;
@@ -75,10 +77,10 @@ pub const FLICKER_RECENT_DB: f32 = 20.0;
 const FLICKER_FRAMES: usize = 5;
 
 /// Share of flickering bins (averaged over [`SHARE_SECONDS`]) above which the stream has holes.
-pub const FOUND_SHARE: f32 = 1.6e-4;
+pub const FOUND_SHARE: f32 = 1.5e-5;
 
 /// Share below which holes are no longer found (hysteresis).
-pub const LOST_SHARE: f32 = 1.1e-4;
+pub const LOST_SHARE: f32 = 1e-5;
 
 /// Time constant of the running flicker share, in seconds.
 pub const SHARE_SECONDS: f32 = 4.0;
@@ -230,15 +232,20 @@ impl HoleFiller {
             let live_floor = self.full_scale_db + LIVE_FLOOR_DB;
             let (levels, near) = (&self.summed_db, &self.summed_near_db[counted_frame]);
             let (mut flickering, mut counted) = (0u32, 0u32);
+            let mut previous_flickered = false;
             for k in self.start_bin..top {
                 if near[k] < live_floor {
+                    previous_flickered = false;
                     continue;
                 }
                 counted += 1;
                 let present = near[k] - FLICKER_RECENT_DB;
                 let deep = levels[counted_frame][k] < near[k] - FLICKER_DEPTH_DB;
                 let flickered = deep && levels[before][k] > present && levels[now][k] > present;
-                flickering += u32::from(flickered);
+                // A codec zeroes a run of bins; a single bin's dip is as likely a noise-like
+                // band's chance null.
+                flickering += u32::from(flickered && previous_flickered);
+                previous_flickered = flickered;
             }
             if counted > 0 {
                 // A plain mean until the time constant is reached, so that the share is
