@@ -24,7 +24,8 @@
 //!   [`HOLE_START_HZ`] up to the band limit that lies [`HOLE_DEPTH_DB`] or more under the
 //!   loudest bin within [`NEIGHBOURHOOD_HZ`] of it, in this frame or the
 //!   [`HISTORY_FRAMES`] before it, is raised to [`FILL_UNDER_NEIGHBOURHOOD_DB`] under that
-//!   level. The added part has a random phase (measured against copying the bin's own phase:
+//!   level, less at higher rates (fewer flickering bins, a band limit above
+//!   [`LOW_RATE_LIMIT_HZ`]), and not at all from [`HIGH_RATE_LIMIT_HZ`] up. The added part has a random phase (measured against copying the bin's own phase:
 //!   lower LSD on the excerpts through lame at 48, 64 and 128 kbps), and the part of it that
 //!   points against the input bin is removed, so no bin comes out smaller than it went in.
 //!   Only past frames are read, so the fill adds no latency.
@@ -50,12 +51,22 @@ pub const HOLE_DEPTH_DB: f32 = 30.0;
 
 /// A hole is filled to this far (dB) under the loudest bin near it, in a stream with many
 /// holes (a flicker share of [`FULL_FILL_SHARE`] and up). With fewer, the fill lies deeper,
-/// down to [`HOLE_DEPTH_DB`] at [`FOUND_SHARE`]: a codec at a higher rate zeroes only the
+/// down to [`HOLE_DEPTH_DB`] at [`FOUND_SHARE`], and so it does as the band limit rises from
+/// [`LOW_RATE_LIMIT_HZ`] to [`HIGH_RATE_LIMIT_HZ`]: a codec at a higher rate zeroes only the
 /// bins far under their neighbours.
 pub const FILL_UNDER_NEIGHBOURHOOD_DB: f32 = 10.0;
 
 /// The flicker share from which holes are filled to [`FILL_UNDER_NEIGHBOURHOOD_DB`].
 pub const FULL_FILL_SHARE: f32 = 8e-5;
+
+/// Band limits up to here (Hz) are those of codecs at low rates (lame keeps 11 kHz at 64 kbps
+/// and 15 kHz at 96): their holes are filled in full, as the flicker share allows.
+pub const LOW_RATE_LIMIT_HZ: f32 = 13_000.0;
+
+/// From this band limit up (Hz: lame at 128 kbps and up, ffmpeg's AAC at 128 kbps, Vorbis at
+/// -q 2) a codec zeroes only bins deep under a masker, which the music there barely fills:
+/// nothing is filled. Between the two the fill fades.
+pub const HIGH_RATE_LIMIT_HZ: f32 = 16_000.0;
 
 /// How far (Hz, each side) the neighbourhood of a bin reaches in frequency, for the fill.
 pub const NEIGHBOURHOOD_HZ: f32 = 1000.0;
@@ -136,6 +147,9 @@ pub struct HoleFiller {
     min_frames: u32,
     /// Whether the stream has holes.
     found: bool,
+    /// How fully holes are filled at the detected band limit, 0 to 1 (the codec's rate: see
+    /// [`LOW_RATE_LIMIT_HZ`]).
+    limit_share: f32,
     /// Per-channel fill state.
     channels: Vec<ChannelHoles>,
 }
@@ -162,6 +176,7 @@ impl HoleFiller {
             frames_heard: 0,
             min_frames: (MIN_HEARD_SECONDS * layout.frames_per_second()).ceil() as u32,
             found: false,
+            limit_share: 0.0,
             channels: (0..channels)
                 .map(|_| ChannelHoles {
                     history: (0..=HISTORY_FRAMES).map(|_| vec![0.0; bins]).collect(),
@@ -212,9 +227,13 @@ impl HoleFiller {
 
     /// Ends the frame: counts its flickering bins below `top_bin` (a semitone under the band
     /// limit, or the top of the audible band while none is detected) and updates whether the
-    /// stream has holes, which it can only have while `band_limited` (a band limit is
-    /// detected).
-    pub fn finish_frame(&mut self, top_bin: usize, band_limited: bool) {
+    /// stream has holes, which it can only have while a band limit is detected
+    /// (`band_limit_hz`).
+    pub fn finish_frame(&mut self, top_bin: usize, band_limit_hz: Option<f32>) {
+        let band_limited = band_limit_hz.is_some();
+        self.limit_share = band_limit_hz.map_or(0.0, |hz| {
+            ((HIGH_RATE_LIMIT_HZ - hz) / (HIGH_RATE_LIMIT_HZ - LOW_RATE_LIMIT_HZ)).clamp(0.0, 1.0)
+        });
         let ring = |back: usize| (self.frames as usize + FLICKER_FRAMES - back) % FLICKER_FRAMES;
         let (now, counted_frame, before) = (ring(0), ring(2), ring(4));
         for (level, power) in self.summed_db[now].iter_mut().zip(&self.summed_power) {
@@ -291,13 +310,14 @@ impl HoleFiller {
             &mut self.scratch_suffix,
             &mut state.history[state.newest],
         );
-        if !fill {
+        if !fill || self.limit_share <= 0.0 {
             return false;
         }
         let top = top_bin.min(spectrum.len());
         let live_floor = self.full_scale_db + LIVE_FLOOR_DB;
-        let confidence =
-            ((self.share - FOUND_SHARE) / (FULL_FILL_SHARE - FOUND_SHARE)).clamp(0.0, 1.0);
+        let confidence = ((self.share - FOUND_SHARE) / (FULL_FILL_SHARE - FOUND_SHARE))
+            .clamp(0.0, 1.0)
+            .min(self.limit_share);
         let fill_under_db =
             HOLE_DEPTH_DB + confidence * (FILL_UNDER_NEIGHBOURHOOD_DB - HOLE_DEPTH_DB);
         let mut added = false;
@@ -435,7 +455,7 @@ mod tests {
         for frame in 0..frames {
             let spectrum = make(frame);
             filler.add_channel(&spectrum);
-            filler.finish_frame(top, true);
+            filler.finish_frame(top, Some(10_000.0));
             let found = filler.holes_found();
             let added = filler.write_fill(0, &spectrum, top, found, &mut correction);
             last = (spectrum, added);
@@ -516,7 +536,7 @@ mod tests {
                 vec![]
             };
             filler.add_channel(&spectrum(&mut seed, &holes));
-            filler.finish_frame(400, false);
+            filler.finish_frame(400, None);
         }
         assert!(!filler.holes_found());
     }

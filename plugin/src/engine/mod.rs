@@ -527,7 +527,7 @@ impl Engine {
         let hole_top_bin = self.hole_top_bin();
         self.holes.finish_frame(
             hole_top_bin.unwrap_or(self.audible_top_bin),
-            hole_top_bin.is_some(),
+            self.detector.detection().cutoff_hz(),
         );
         let fill_holes = self.settings.codec_repair && self.holes.holes_found();
         self.holes_active[slot] = false;
