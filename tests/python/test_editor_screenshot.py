@@ -66,14 +66,15 @@ def test_the_spectrum_shows_input_output_and_the_cutoff_with_its_value():
     orange = pixels_near(spectrum[:30], CUTOFF_ORANGE, 60)
     beside = np.concatenate([orange[:, marker - 90 : marker - 3], orange[:, marker + 4 :]], axis=1)
     assert beside.sum() > 40, beside.sum()
-    # The output line shows above the marker, and none of it below (the low band is the input).
+    # The output line shows above the marker. Below it the output parts from the input only
+    # where Codec Repair fills the demo MP3's holes (tests/tests/codec_holes.rs checks that
+    # lossless input gets nothing there).
     blue = pixels_near(spectrum, OUTPUT_BLUE, 30)
     above = blue[:, marker + 3 :]
     assert above.any(axis=0).mean() > 0.8, above.any(axis=0).mean()
-    assert blue[:, : marker - 40].sum() < 0.05 * above.sum()
 
 
-def test_the_added_band_is_a_filled_area_above_the_cutoff_only():
+def test_the_added_band_is_a_filled_area_above_the_cutoff():
     image = load()
     spectrum, marker = spectrum_and_marker(image)
     fill = pixels_near(spectrum, BAND_FILL, 10)
@@ -81,7 +82,9 @@ def test_the_added_band_is_a_filled_area_above_the_cutoff_only():
     # An area: on average more than 15 filled pixels in each column above the marker, where
     # hairlines would give one or two.
     assert above.sum() > 15 * above.shape[1], (above.sum(), above.shape[1])
-    assert fill[:, : marker - 40].sum() == 0
+    # Below the marker only the filled holes of the demo MP3 (Codec Repair) may show: no area.
+    below = fill[:, : marker - 40]
+    assert below.sum() < 2 * below.shape[1], (below.sum(), below.shape[1])
 
 
 def test_the_peak_holds_are_drawn_over_the_width():

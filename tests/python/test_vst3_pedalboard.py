@@ -72,8 +72,9 @@ def test_reports_its_latency_and_parameters():
     plugin = load_plugin()
     assert set(plugin.parameters) == {
         "cutoff_hz", "auto_cutoff", "model", "mix", "output_gain_db", "execution_provider",
-        "listen", "bypass",
+        "listen", "bypass", "codec_repair",
     }
+    assert plugin.codec_repair
     # The default model, the Spectral U-Net: one window, its look-ahead hop, two hops of slack.
     assert plugin.model == "Spectral U-Net"
     assert plugin.reported_latency_samples == 2048 + 3 * 512
