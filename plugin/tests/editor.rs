@@ -2,8 +2,8 @@
 //! parameter (inside a begin/end gesture, as hosts need for undo), a parameter changed
 //! elsewhere shows in the control, typed values and arrow keys work, the cutoff slider follows
 //! the detection in auto mode and taking it switches to manual, "Detect again" reaches the audio
-//! thread, the status speaks to people, every control has an accessible name, and everything
-//! fits at 100 % and 200 % scale.
+//! thread, the status speaks to people (codec holes included), every control has an accessible
+//! name, and everything fits at 100 % and 200 % scale.
 
 use std::sync::{Arc, Mutex};
 
@@ -259,6 +259,46 @@ fn the_status_speaks_to_people_and_says_why_in_one_sentence() {
         notice(&fixture.model),
         "Spectral U-Net is not running. Using SBR."
     );
+}
+
+#[test]
+fn codec_holes_show_with_the_band_limit_and_in_the_status_while_they_are_filled() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    let band_limit = Detection::BandLimit {
+        cutoff_hz: 11_200.0,
+    };
+    publish_detection(&fixture, band_limit);
+    harness.run();
+    assert_eq!(
+        cutoff_view(&fixture.model).caption,
+        "auto: band limit detected"
+    );
+    assert!(!status_line(&fixture.model).contains("codec holes"));
+
+    let mut status = fixture.model.status.snapshot().unwrap();
+    status.holes_found = true;
+    status.holes_filled = true;
+    fixture.model.status.publish(&status);
+    harness.run();
+    assert_eq!(
+        cutoff_view(&fixture.model).caption,
+        "auto: band limit detected, codec holes below"
+    );
+    let line = status_line(&fixture.model);
+    assert_eq!(line, "SBR · DSP · 43 ms latency · filling codec holes");
+    assert!(harness.query_by_label(&line).is_some());
+
+    // With Codec Repair off the holes are found but left.
+    status.holes_filled = false;
+    fixture.model.status.publish(&status);
+    harness.run();
+    let line = status_line(&fixture.model);
+    assert_eq!(
+        line,
+        "SBR · DSP · 43 ms latency · codec holes left as they are"
+    );
+    assert!(harness.query_by_label(&line).is_some());
 }
 
 #[test]

@@ -118,19 +118,20 @@ fn holes_of_a_64_kbps_mp3_are_filled_and_repair_off_leaves_them() {
         }
     }
     let _ = std::fs::remove_dir_all(&work);
-    // Measured: 17 to 37 % of the bins are holes in the decoded files and 4 to 13 % after
-    // repair, and LSD falls by a third. With repair off only the band generated above a
-    // detected cutoff (below lame's own low-pass on one of them) fills any.
+    // Measured: 17 to 37 % of the bins are holes in the decoded files and 4 to 9 % after
+    // repair, and LSD falls by 45 %. With repair off only the band generated above a detected
+    // cutoff (below lame's own low-pass on one of them) fills any. The issue asks for 60 % fewer
+    // holes and 20 % less LSD.
     assert!(
-        on_sum.0 <= 0.5 * decoded_sum.0,
+        on_sum.0 <= 0.4 * decoded_sum.0,
         "holes {on_sum:?} vs {decoded_sum:?}"
     );
     assert!(
-        on_sum.1 <= 0.8 * decoded_sum.1,
+        on_sum.1 <= 0.75 * decoded_sum.1,
         "LSD {on_sum:?} vs {decoded_sum:?}"
     );
     assert!(
-        on_sum.0 <= 0.6 * off_sum.0,
+        on_sum.0 <= 0.5 * off_sum.0,
         "off {off_sum:?} vs on {on_sum:?}"
     );
 }

@@ -119,7 +119,11 @@ pub fn cutoff_view(model: &EditorModel) -> CutoffView {
     match snapshot.map(|s| s.detection) {
         Some(Detection::BandLimit { cutoff_hz }) => CutoffView {
             marker_hz: Some(cutoff_hz),
-            caption: "auto: band limit detected".into(),
+            caption: if snapshot.is_some_and(|s| s.holes_found) {
+                "auto: band limit detected, codec holes below".into()
+            } else {
+                "auto: band limit detected".into()
+            },
             following: following(Some(cutoff_hz), &format!("auto · {}", format_hz(cutoff_hz))),
         },
         Some(Detection::NoBandLimit) => CutoffView {
@@ -378,7 +382,8 @@ fn controls(ui: &mut egui::Ui, model: &EditorModel, setter: &ParamSetter, cutoff
 }
 
 /// What runs, for people: "Spectral U-Net · CPU · 75 ms latency · load 4 % · 0 dropouts",
-/// with "bypassed" or "added band only" when they apply.
+/// with "filling codec holes" (or "codec holes left as they are" with Codec Repair off),
+/// "bypassed" or "added band only" when they apply.
 pub fn status_line(model: &EditorModel) -> String {
     let Some(status) = model.status.snapshot() else {
         return "Not running".into();
@@ -393,6 +398,11 @@ pub fn status_line(model: &EditorModel) -> String {
     }
     if status.provider.is_some() {
         parts.push(format!("{} dropouts", status.dropouts));
+    }
+    if status.holes_filled {
+        parts.push("filling codec holes".into());
+    } else if status.holes_found {
+        parts.push("codec holes left as they are".into());
     }
     if model.params.listen.value() == ListenChoice::Added {
         parts.push("added band only".into());
