@@ -2,6 +2,7 @@
 //! exact silence, containment of corrupt input, allocation-free processing, listening to the
 //! added band alone, and the host's bypass.
 
+use airlift::dsp::cutoff::Detection;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
 use airlift_tests::filters::{band_energy, brick_wall};
 use airlift_tests::render::{delayed, render, stream, VARYING_BLOCKS};
@@ -449,4 +450,58 @@ fn bypass_gives_the_input_at_the_same_delay_and_crossfades_in_and_out() {
         let own = largest_step(&processed[c]).max(largest_step(&dry[c]));
         assert!(largest_step(&output[c]) <= own * 1.5 + 1e-6);
     }
+}
+
+#[test]
+fn what_one_engine_learned_starts_another_with_the_band_from_its_first_block() {
+    let rate = 48_000;
+    let input: Vec<Vec<f32>> = music_like_stereo(rate, 4.0, 21)
+        .iter()
+        .map(|c| brick_wall(c, rate, 9000.0))
+        .collect();
+    let auto = EngineSettings {
+        model: ModelKind::Sbr,
+        ..EngineSettings::default()
+    };
+    let (_, mut heard) = render(rate, &input, auto, &VARYING_BLOCKS);
+    let detected = heard.detection();
+    let detected_hz = detected.cutoff_hz().expect("a band limit is detected");
+    assert!(
+        (8_500.0..9_500.0).contains(&detected_hz),
+        "{detected_hz} Hz"
+    );
+    let learned = heard.take_learned();
+    assert_eq!(heard.detection(), Detection::Listening, "it listens afresh");
+
+    // Another rate or channel count cannot take it.
+    let mut elsewhere = Engine::new(44_100.0, 2, auto).unwrap();
+    let mut mono = Engine::new(rate as f32, 1, auto).unwrap();
+    let fresh_learned = || {
+        let (_, mut engine) = render(rate, &input, auto, &[4096]);
+        engine.take_learned()
+    };
+    assert!(elsewhere.adopt_learned(fresh_learned()).is_err());
+    assert!(mono.adopt_learned(fresh_learned()).is_err());
+
+    // A fresh engine that adopts it applies the band limit from its first block: the band
+    // above it is there from the start, where an engine hearing it for the first time is
+    // still listening.
+    let mut second = Engine::new(rate as f32, 2, auto).unwrap();
+    second.adopt_learned(learned).unwrap();
+    assert_eq!(second.detection(), detected);
+    let mut first = Engine::new(rate as f32, 2, auto).unwrap();
+    let opening: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| c[..rate as usize / 2].to_vec())
+        .collect();
+    let from_learned = stream(&mut second, &opening, &[512]);
+    let from_scratch = stream(&mut first, &opening, &[512]);
+    let above = |signal: &[Vec<f32>]| band_energy(&signal[0], rate, 10_000.0, 20_000.0);
+    assert!(
+        above(&from_learned) > 100.0 * above(&from_scratch).max(1e-12),
+        "band above the limit in the first half second: {} with what was learned, {} without",
+        above(&from_learned),
+        above(&from_scratch)
+    );
+    assert_eq!(second.status().applied_cutoff_hz, Some(detected_hz));
 }

@@ -3,7 +3,8 @@
 Every committed test excerpt (`tests/excerpts/`) is encoded at its own rate with:
 lame at 32, 48, 64, 96, 128 and 192 kbps (joint stereo, lame's own low-pass); ffmpeg's AAC
 encoder at 48, 64, 96 and 128 kbps (in an .m4a, decoded by ffmpeg); oggenc at -q 0 and -q 2.
-Each decoded file is rendered by `airlift render` with the cutoff automatic, as a user runs it,
+Each decoded file is rendered by `airlift render` with the cutoff automatic, as a user runs it
+(the whole file heard first; with `--auto`, followed as the plugin does on a first hearing),
 with Codec Repair on (the default) for every model and off for SBR.
 
 Scored with the metric STFT of DESIGN.md (2048 points at 44.1 kHz, hop sr/100, Hann) over two
@@ -167,11 +168,14 @@ def encode(source: Path, encoder: str, setting: int, work: Path) -> Path:
     return decoded
 
 
-def render(airlift: str, source: Path, out: Path, model: str, repair: str) -> dict:
-    """`airlift render` with the cutoff automatic; returns its JSON report."""
+def render(airlift: str, source: Path, out: Path, model: str, repair: str,
+           follow: bool = False) -> dict:
+    """`airlift render` with the cutoff automatic (the whole file heard first, the CLI's
+    default, or followed as the plugin does on a first hearing with `follow`: `--auto`);
+    returns its JSON report."""
     result = subprocess.run(
         [airlift, "render", str(source), str(out), "--model", model, "--codec-repair", repair,
-         "--overwrite", "--json"],
+         "--overwrite", "--json", *(["--auto"] if follow else [])],
         check=True, capture_output=True, text=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -189,6 +193,8 @@ def main() -> None:
     parser.add_argument("--excerpts", type=int, default=0, help="only the first N (0: all)")
     parser.add_argument("--sbr-only", action="store_true",
                         help="only the SBR renders (repair off and on): a fifth of the time")
+    parser.add_argument("--auto", action="store_true",
+                        help="render with --auto: no look-ahead, as the plugin on a first hearing")
     args = parser.parse_args()
     renders = RENDERS[:2] if args.sbr_only else RENDERS
     entries = json.loads((EXCERPTS / "excerpts.json").read_text())
@@ -238,7 +244,8 @@ def main() -> None:
                 outputs = {}
                 for column, model, repair in renders:
                     out = work / f"out_{model}_{repair}.wav"
-                    outputs[column] = (render(args.airlift, aligned, out, model, repair), out)
+                    outputs[column] = (
+                        render(args.airlift, aligned, out, model, repair, args.auto), out)
                 # The second band stops under the cutoff Airlift used as well, so that the band
                 # it generates above a cutoff detected under the codec's own low-pass is left out.
                 detected = outputs[RENDERS[0][0]][0].get("band_limit_hz") or rate / 2

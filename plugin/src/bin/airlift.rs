@@ -41,7 +41,10 @@ enum Command {
         /// Generate above this frequency (Hz) instead of the detected band limit.
         #[arg(long, value_parser = parse_cutoff, conflicts_with = "auto")]
         cutoff: Option<f32>,
-        /// Follow the detected band limit, as the plugin does by default.
+        /// Follow the detected band limit as the plugin does on a first hearing, with no
+        /// look-ahead: the first half second or so is left as it is while detection listens.
+        /// Without --cutoff or --auto, the whole file is heard first and the band limit
+        /// detected over all of it applies from the first sample.
         #[arg(long)]
         auto: bool,
         /// Model: unet (the Spectral U-Net, as the plugin), ddsp or sbr.
@@ -204,7 +207,7 @@ fn main() -> ExitCode {
         Command::Render {
             paths,
             cutoff,
-            auto: _,
+            auto,
             model,
             mix,
             gain_db,
@@ -232,6 +235,7 @@ fn main() -> ExitCode {
                     provider,
                     intra_threads: threads as usize,
                 },
+                look_ahead: !auto,
                 format,
                 bits: bits.and_then(|b| b.parse().ok()),
                 jobs: jobs.map_or_else(default_jobs, usize::from),

@@ -202,10 +202,12 @@ fn bench_inputs(seconds: f64, count: usize) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// Bench render options: auto cutoff, SBR, `jobs` at once.
+/// Bench render options: auto cutoff with the look-ahead (the CLI's default), SBR, `jobs` at
+/// once.
 fn bench_options(jobs: usize) -> RenderOptions {
     RenderOptions {
         settings: EngineSettings::default(),
+        look_ahead: true,
         session: SessionSettings::default(),
         format: None,
         bits: None,

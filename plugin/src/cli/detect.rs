@@ -29,7 +29,7 @@ fn detect_file(input: &Path) -> Result<Found, String> {
         ..EngineSettings::default()
     };
     let (engine, _) = make_engine(&audio, settings, SessionSettings::default())?;
-    let (_, engine) = render(&audio, engine, &ProgressBar::hidden());
+    let (_, engine, _) = render(&audio, engine, &ProgressBar::hidden());
     Ok(Found {
         detection: engine.detection(),
         holes: engine.holes().holes_found(),

@@ -1,14 +1,18 @@
 //! A file through the engine, offline, as the plugin would render it after latency
 //! compensation: the checks a file must pass, the engine for it (the requested model when it
-//! can run, else SBR), and the whole signal streamed through it block by block.
+//! can run, else SBR), what a first pass learns of the file (the look-ahead), and the whole
+//! signal streamed through it block by block.
 
 use std::path::Path;
 
 use indicatif::ProgressBar;
 
 use crate::audio_file::{decode_file, AudioData, DecodedFile};
+use crate::dsp::cutoff::Detection;
 use crate::dsp::stft::StftLayout;
-use crate::engine::{check_sample_rate, Engine, EngineSettings, ModelKind, ProcessingMode};
+use crate::engine::{
+    check_sample_rate, Engine, EngineSettings, Learned, ModelKind, ProcessingMode,
+};
 use crate::inference::model::SessionSettings;
 use crate::inference::start_model;
 use crate::inference::worker::WorkerOptions;
@@ -77,14 +81,35 @@ pub fn make_engine(
     Ok((engine, notes))
 }
 
+/// The look-ahead's first pass: hears the whole signal with SBR (what is learned does not
+/// depend on the model) and returns what the engine learned: the band limit detected over
+/// the whole of it and whether it has codec holes ([`Engine::take_learned`]).
+pub fn learn(
+    audio: &AudioData,
+    settings: EngineSettings,
+    progress: &ProgressBar,
+) -> Result<Learned, String> {
+    let settings = EngineSettings {
+        model: ModelKind::Sbr,
+        mix: 0.0,
+        ..settings
+    };
+    let engine = Engine::new(audio.sample_rate_hz as f32, audio.channels.len(), settings)
+        .map_err(|e| e.to_string())?;
+    let (_, mut engine, _) = render(audio, engine, progress);
+    Ok(engine.take_learned())
+}
+
 /// Runs the engine over a whole signal: the output is aligned with the input (the latency is
 /// trimmed and the tail flushed), exactly as the plugin would produce it after latency
-/// compensation.
+/// compensation. Also returns the detection at the start and each one it changed to (a few
+/// at most), in order.
 pub fn render(
     audio: &AudioData,
     mut engine: Engine,
     progress: &ProgressBar,
-) -> (AudioData, Engine) {
+) -> (AudioData, Engine, Vec<Detection>) {
+    let mut detections = vec![engine.detection()];
     let latency = engine.latency_samples() as usize;
     let len = audio.len();
     let mut output: Vec<Vec<f32>> = vec![Vec::with_capacity(len); audio.channels.len()];
@@ -107,7 +132,11 @@ pub fn render(
             }
         }
         position += n;
-        progress.set_position(position.min(len) as u64);
+        progress.inc(n.min(len.saturating_sub(position - n)) as u64);
+        let detection = engine.detection();
+        if detections.last() != Some(&detection) {
+            detections.push(detection);
+        }
     }
     (
         AudioData {
@@ -115,5 +144,6 @@ pub fn render(
             channels: output,
         },
         engine,
+        detections,
     )
 }

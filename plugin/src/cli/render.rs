@@ -8,16 +8,20 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 
 use super::batch::{plan, run_jobs, Planned};
-use super::offline::{make_engine, read_input, render};
+use super::offline::{learn, make_engine, read_input, render};
 use super::report::{progress_bar, render_json, FileReport};
 use crate::audio_file::{write_audio, OutputFormat};
-use crate::engine::EngineSettings;
+use crate::engine::{CutoffMode, EngineSettings};
 use crate::inference::model::SessionSettings;
 
 /// What `render` was asked to do, for every file.
 pub struct RenderOptions {
     /// Engine settings: cutoff, model, mix, gain.
     pub settings: EngineSettings,
+    /// With an automatic cutoff: hear the whole file first and render with the band limit
+    /// detected over all of it from the first sample (`false`: `--auto`, follow the
+    /// detection as the plugin does on a first hearing).
+    pub look_ahead: bool,
     /// Where a neural model runs.
     pub session: SessionSettings,
     /// `--format`: wav or flac.
@@ -43,9 +47,19 @@ pub fn render_file(
     let started = Instant::now();
     let decoded = read_input(input)?;
     let audio = &decoded.audio;
-    let (engine, notes) = make_engine(audio, options.settings, options.session)?;
-    progress.set_length(audio.len() as u64);
-    let (rendered, engine) = render(audio, engine, progress);
+    let look_ahead = options.look_ahead && options.settings.cutoff == CutoffMode::Auto;
+    let passes = if look_ahead { 2 } else { 1 };
+    progress.set_length(passes * audio.len() as u64);
+    let learned = if look_ahead {
+        Some(learn(audio, options.settings, progress)?)
+    } else {
+        None
+    };
+    let (mut engine, notes) = make_engine(audio, options.settings, options.session)?;
+    if let Some(learned) = learned {
+        engine.adopt_learned(learned).map_err(|e| e.to_string())?;
+    }
+    let (rendered, engine, detections) = render(audio, engine, progress);
     let written =
         write_audio(output, &rendered, &decoded.tags, format).map_err(|e| e.to_string())?;
     let status = engine.status();
@@ -56,6 +70,8 @@ pub fn render_file(
         model: status.active_model,
         cutoff: options.settings.cutoff,
         detection: status.detection,
+        look_ahead,
+        detections,
         holes: (status.holes_found, status.holes_filled),
         latency_samples: status.latency_samples,
         format,

@@ -42,6 +42,12 @@ pub struct FileReport {
     pub cutoff: CutoffMode,
     /// Detection's verdict at the end of the file.
     pub detection: Detection,
+    /// Whether the whole file was heard first (the look-ahead), so that `detections[0]` is
+    /// the band limit detected over all of it.
+    pub look_ahead: bool,
+    /// The detection at the first sample, then each one it changed to, in order: one entry
+    /// when the band limit held over the whole file.
+    pub detections: Vec<Detection>,
     /// Whether codec holes were found below the band limit, and whether they were filled.
     pub holes: (bool, bool),
     /// Engine latency in samples (trimmed from the output).
@@ -62,6 +68,24 @@ impl FileReport {
     pub fn cutoff_words(&self) -> String {
         let cutoff = match self.cutoff {
             CutoffMode::Manual(hz) => format!("cutoff {hz:.0} Hz (set)"),
+            CutoffMode::Auto if self.look_ahead => {
+                let first = self.detections.first().copied().unwrap_or(self.detection);
+                let mut words = format!(
+                    "band limit {} (detected over the whole file, from the first sample)",
+                    describe_detection(first)
+                );
+                if self.detections.len() > 1 {
+                    let later: Vec<String> = self.detections[1..]
+                        .iter()
+                        .map(|d| describe_detection(*d))
+                        .collect();
+                    words.push_str(&format!(
+                        ", changed part-way and followed: {}",
+                        later.join(", then ")
+                    ));
+                }
+                words
+            }
             CutoffMode::Auto => {
                 format!("detected band limit {}", describe_detection(self.detection))
             }
@@ -113,6 +137,13 @@ pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, Stri
                 "cutoff_set": matches!(report.cutoff, CutoffMode::Manual(_)),
                 "detection": detection,
                 "band_limit_hz": band_limit_hz,
+                "look_ahead": report.look_ahead,
+                "band_limits_hz": report
+                    .detections
+                    .iter()
+                    .map(|d| d.cutoff_hz().map(f32::round))
+                    .collect::<Vec<_>>(),
+                "band_limit_changed": report.detections.len() > 1,
                 "codec_holes": report.holes.0,
                 "codec_holes_filled": report.holes.1,
                 "seconds": report.seconds,

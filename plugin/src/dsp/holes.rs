@@ -218,6 +218,22 @@ impl HoleFiller {
         }
     }
 
+    /// Forgets the last frames heard (the flicker count's and the fill's history) but keeps
+    /// the verdict and the share: for a second pass over the same material, whose first
+    /// frames follow no frame of it.
+    pub fn rewind(&mut self) {
+        self.summed_power.fill(0.0);
+        for levels in self.summed_db.iter_mut().chain(&mut self.summed_near_db) {
+            levels.fill(f32::NEG_INFINITY);
+        }
+        self.frames = 0;
+        for channel in &mut self.channels {
+            for levels in &mut channel.history {
+                levels.fill(f32::NEG_INFINITY);
+            }
+        }
+    }
+
     /// Whether the stream has been found to have codec holes.
     pub fn holes_found(&self) -> bool {
         self.found

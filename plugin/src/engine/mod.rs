@@ -78,6 +78,8 @@ pub enum EngineError {
     },
     /// The engine needs at least one channel.
     NoChannels,
+    /// What was learned ([`Learned`]) comes from an engine at another rate or channel count.
+    LearnedElsewhere,
 }
 
 impl std::fmt::Display for EngineError {
@@ -89,6 +91,10 @@ impl std::fmt::Display for EngineError {
                 MIN_SAMPLE_RATE_HZ, MAX_SAMPLE_RATE_HZ
             ),
             EngineError::NoChannels => write!(f, "no audio channels"),
+            EngineError::LearnedElsewhere => write!(
+                f,
+                "what was learned comes from an engine at another rate or channel count"
+            ),
         }
     }
 }
@@ -116,6 +122,19 @@ struct ChannelState {
     /// The fills of codec holes of the last `delay_frames + 1` frames, added to whichever
     /// correction the frame gets.
     hole_fills: Vec<Vec<Complex<f32>>>,
+}
+
+/// What an engine learned of the material it heard, to start another engine from it
+/// ([`Engine::take_learned`], [`Engine::adopt_learned`]).
+pub struct Learned {
+    /// The layout it was learned at.
+    layout: StftLayout,
+    /// The channel count it was learned with.
+    channels: usize,
+    /// The band-limit detector.
+    detector: CutoffDetector,
+    /// The codec hole finder.
+    holes: HoleFiller,
 }
 
 /// The engine: one per plugin instance or CLI render.
@@ -380,6 +399,40 @@ impl Engine {
         self.held_no_limit_frames = 0;
         self.detector.reset();
         self.holes.reset();
+    }
+
+    /// Takes what the engine learned of the material: the band-limit detector and the codec
+    /// hole finder, with all they heard. The engine listens afresh from here. For a second
+    /// pass over the same material ([`Engine::adopt_learned`]).
+    pub fn take_learned(&mut self) -> Learned {
+        Learned {
+            layout: self.layout,
+            channels: self.channels.len(),
+            detector: std::mem::replace(&mut self.detector, CutoffDetector::new(self.layout)),
+            holes: std::mem::replace(
+                &mut self.holes,
+                HoleFiller::new(self.layout, self.channels.len()),
+            ),
+        }
+    }
+
+    /// Starts from what another engine learned of this material ([`Engine::take_learned`]),
+    /// as if it had heard it already: the band limit detected over the whole of it applies
+    /// from the first frame, and codec holes found in it are filled from the first frame.
+    /// Detection runs on, so a band limit that changes part-way is followed as in a first
+    /// hearing. The CLI's look-ahead; call it before the first block. Fails when the other
+    /// engine ran at another rate or channel count.
+    pub fn adopt_learned(&mut self, learned: Learned) -> Result<(), EngineError> {
+        if learned.layout != self.layout || learned.channels != self.channels.len() {
+            return Err(EngineError::LearnedElsewhere);
+        }
+        self.detector = learned.detector;
+        self.holes = learned.holes;
+        self.holes.rewind();
+        self.held_cutoff_hz = None;
+        self.band_request_hz = None;
+        self.band_active = false;
+        Ok(())
     }
 
     /// What the engine is doing, for the editor, the log and the CLI.
