@@ -35,7 +35,7 @@ could mistake the music's own gaps for holes.
 From `models/`, with any venv that has numpy and soundfile (`../target/corpus-venv`):
     python -m airlift_train.evaluation.codec_holes --airlift ../target/release/airlift \
         [--json FILE]
-(about an hour on 2 cores, the neural renders most of it; `--sbr-only` about 8 minutes).
+(about 20 minutes on 2 cores, the neural renders most of it; `--sbr-only` about 8).
 """
 
 from __future__ import annotations
