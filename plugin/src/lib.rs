@@ -20,7 +20,7 @@ use nice_plug::prelude::*;
 
 use editor::spectrum::{spectrum_channel, SpectrumReader, SpectrumTap};
 use editor::view::EditorModel;
-use engine::{DetectAgain, Engine, ModelKind, ProcessingMode, SharedStatus};
+use engine::{DetectAgain, Engine, ModelKind, ProcessingMode, RememberedBand, SharedStatus};
 use inference::model::{ProviderChoice, SessionSettings};
 use inference::worker::WorkerOptions;
 use nice_plug_egui::EguiEditorState;
@@ -53,6 +53,9 @@ pub struct Airlift {
     detect_again: Arc<DetectAgain>,
     /// The last "Detect again" request the audio thread acted on.
     detect_again_seen: u32,
+    /// The remembered band as the engine last took it from, or wrote it to, the saved state:
+    /// a different value there is a state the host loaded.
+    remembered_seen: RememberedBand,
     /// The standalone application's demo input, when it was asked for one.
     demo: Option<demo::DemoPlayer>,
 }
@@ -72,6 +75,7 @@ impl Default for Airlift {
             spectrum_reader: Arc::new(Mutex::new(spectrum_reader)),
             detect_again: Arc::new(DetectAgain::default()),
             detect_again_seen: 0,
+            remembered_seen: RememberedBand::default(),
             demo: demo::DemoPlayer::from_clip(),
         }
     }
@@ -183,7 +187,10 @@ impl Plugin for Airlift {
             }
         };
         match Engine::with_worker(rate, channels, settings, worker, mode) {
-            Ok(engine) => {
+            Ok(mut engine) => {
+                // A reopened session, or an offline bounce, starts from what was detected.
+                self.remembered_seen = self.params.remembered_band.load();
+                engine.remember(self.remembered_seen);
                 context.set_latency_samples(engine.latency_samples());
                 self.status.publish(&engine.status());
                 self.spectrum_tap.configure(&engine.layout());
@@ -210,7 +217,10 @@ impl Plugin for Airlift {
 
     fn reset(&mut self) {
         if let Some(engine) = &mut self.engine {
+            // The material is the same after a transport jump: its band starts at once.
             engine.reset();
+            self.remembered_seen = self.params.remembered_band.load();
+            engine.remember(self.remembered_seen);
         }
     }
 
@@ -227,6 +237,12 @@ impl Plugin for Airlift {
         match &mut self.engine {
             Some(engine) => {
                 engine.set_settings(settings);
+                let saved = self.params.remembered_band.load();
+                if saved != self.remembered_seen {
+                    // The host loaded a state while the plugin runs.
+                    engine.remember(saved);
+                    self.remembered_seen = saved;
+                }
                 if self.detect_again.take(&mut self.detect_again_seen) {
                     engine.detect_again();
                 }
@@ -237,6 +253,17 @@ impl Plugin for Airlift {
                     self.spectrum_tap.publish(input, output);
                 }
                 self.status.publish(&engine.status());
+                let now = engine.remembered();
+                // Only over the value last seen: a state loaded meanwhile is taken next block.
+                if now != self.remembered_seen
+                    && self
+                        .params
+                        .remembered_band
+                        .compare_exchange(self.remembered_seen, now)
+                        .is_ok()
+                {
+                    self.remembered_seen = now;
+                }
                 let choice: (ModelKind, ProviderChoice) =
                     (settings.model, self.params.provider.value().into());
                 if choice != self.engine_choice && !self.restart_requested {

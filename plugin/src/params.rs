@@ -1,8 +1,11 @@
 //! The plugin's parameters: stable ids, ranges, and how they map onto engine settings.
 
+use crossbeam_utils::atomic::AtomicCell;
 use nice_plug::prelude::*;
 
-use crate::engine::{CutoffMode, EngineSettings, Listen, ModelKind, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ};
+use crate::engine::{
+    CutoffMode, EngineSettings, Listen, ModelKind, RememberedBand, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
+};
 use crate::inference::model::ProviderChoice;
 
 /// Default manual cutoff in Hz (a 128 kbps MP3's typical low-pass).
@@ -121,6 +124,13 @@ pub struct AirliftParams {
     /// off generates only the band above the cutoff).
     #[id = "codec_repair"]
     pub codec_repair: BoolParam,
+    /// What the band-limit detection settled on, saved with the session (not a parameter:
+    /// nothing to automate) so that a reopened session starts from it at its first block.
+    /// Written by the audio thread as the detection settles, read on activation and on a
+    /// reset; a state loaded while the plugin runs is taken at the next block. Older states
+    /// without it load as remembering nothing.
+    #[persist = "remembered_band"]
+    pub remembered_band: AtomicCell<RememberedBand>,
 }
 
 impl Default for AirliftParams {
@@ -160,6 +170,7 @@ impl Default for AirliftParams {
             listen: EnumParam::new("Listen", ListenChoice::Output),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             codec_repair: BoolParam::new("Codec Repair", true),
+            remembered_band: AtomicCell::new(RememberedBand::default()),
         }
     }
 }

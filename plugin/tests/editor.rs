@@ -11,7 +11,7 @@ use airlift::dsp::cutoff::Detection;
 use airlift::dsp::stft::StftLayout;
 use airlift::editor::spectrum::spectrum_channel;
 use airlift::editor::view::{cutoff_view, draw, notice, status_line, EditorModel};
-use airlift::engine::{DetectAgain, Engine, EngineSettings, SharedStatus};
+use airlift::engine::{DetectAgain, Engine, EngineSettings, RememberedBand, SharedStatus};
 use airlift::params::{AirliftParams, ListenChoice, ModelChoice};
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -299,6 +299,42 @@ fn codec_holes_show_with_the_band_limit_and_in_the_status_while_they_are_filled(
         "SBR · DSP · 43 ms latency · codec holes left as they are"
     );
     assert!(harness.query_by_label(&line).is_some());
+}
+
+#[test]
+fn a_remembered_band_limit_says_so_until_detection_confirms_it() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    // A reopened session: the engine starts from the band limit the saved state remembers.
+    let mut engine = Engine::new(48_000.0, 2, EngineSettings::default()).unwrap();
+    engine.remember(RememberedBand::band_limit(11_200.0, true));
+    let mut silence = [vec![0.0f32; 2048], vec![0.0f32; 2048]];
+    let mut channels: Vec<&mut [f32]> = silence.iter_mut().map(|c| &mut c[..]).collect();
+    engine.process(&mut channels);
+    fixture.model.status.publish(&engine.status());
+    harness.run();
+    let view = cutoff_view(&fixture.model);
+    assert_eq!(view.marker_hz, Some(11_200.0));
+    assert_eq!(
+        view.caption,
+        "auto: band limit remembered, codec holes below; listening…"
+    );
+    assert!(harness
+        .query_by_label("auto · 11.2 kHz (remembered)")
+        .is_some());
+
+    // Once the detection settles, the value is its own.
+    publish_detection(
+        &fixture,
+        Detection::BandLimit {
+            cutoff_hz: 11_200.0,
+        },
+    );
+    harness.run();
+    assert!(harness.query_by_label("auto · 11.2 kHz").is_some());
+    assert!(harness
+        .query_by_label("auto · 11.2 kHz (remembered)")
+        .is_none());
 }
 
 #[test]

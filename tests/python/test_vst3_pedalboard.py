@@ -3,16 +3,20 @@
 pedalboard loads the Linux VST3 bundle headless and compensates the latency the plugin reports,
 so its offline render must match `airlift render` of the same input sample for sample (within
 1e-5). Parameters are set by name, state is saved and restored, and NaN/Inf input is contained.
+A state saved after detection remembers the band limit, and a plugin that loads it starts
+restored: on the committed excerpts, its opening is as close to the original as the rest.
 
 Run by `cargo xtask test`, which builds the bundle (with nice-plug's allocation checks) and the
 CLI first and passes their paths in AIRLIFT_VST3 and AIRLIFT_CLI.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pedalboard
@@ -30,6 +34,10 @@ VST3 = Path(os.environ.get("AIRLIFT_VST3", ROOT / "target/bundled/Airlift.vst3")
 CLI = Path(os.environ.get("AIRLIFT_CLI", ROOT / "target/debug/airlift"))
 DEMO = ROOT / "assets/demo/mp3_64k.flac"
 TOLERANCE = 1e-5
+EXCERPTS = ROOT / "tests/excerpts"
+# As tests/src/opening.rs: LSD-HF over the first half second at most 1.25 times the rest's.
+OPENING_SECONDS = 0.5
+MAX_OPENING_RATIO = 1.25
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +104,8 @@ def test_input_plus_the_added_band_is_the_output(demo):
     audio, rate = demo
     plugin = load_plugin()
     use_model(plugin, "SBR", rate)
+    # Once played, the plugin remembers the clip's band limit: both renders start from it.
+    plugin_render(plugin, audio, rate)
     output = plugin_render(plugin, audio, rate)
     plugin.listen = "Added band only"
     added = plugin_render(plugin, audio, rate)
@@ -300,3 +310,110 @@ def test_asking_for_cuda_without_it_runs_on_the_cpu_and_says_so():
     log = run_in_host("plugin.execution_provider = 'CUDA'\n" + REACTIVATE, AIRLIFT_MODEL_DIR=str(FIXTURES))
     assert "CUDA unavailable" in log
     assert "running on the CPU" in log
+
+
+# JUCE's own base64 alphabet, in which pedalboard's VST3 state carries the plugin's state.
+JUCE_BASE64 = ".ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+"
+
+
+def plugin_state(raw_state):
+    """The plugin's own state (nice-plug's JSON) inside pedalboard's `raw_state`: "VC2!", the
+    length of an XML document (4 bytes, little-endian), and the document, whose IComponent
+    element holds the state as "size.chars" in JUCE's base64 (six bits a character, least
+    significant first)."""
+    assert raw_state[:4] == b"VC2!"
+    length = int.from_bytes(raw_state[4:8], "little")
+    document = ElementTree.fromstring(raw_state[8 : 8 + length].decode().rstrip("\0"))
+    size, _, chars = document.find("IComponent").text.partition(".")
+    bits = 0
+    for k, char in enumerate(chars):
+        bits |= JUCE_BASE64.index(char) << (6 * k)
+    size = int(size)
+    return json.loads((bits & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+
+
+def remembered_band(raw_state):
+    """The band a saved state remembers (nice-plug keeps it as a JSON string among the state's
+    fields), or None for a state without it."""
+    field = plugin_state(raw_state)["fields"].get("remembered_band")
+    return None if field is None else json.loads(field)
+
+
+def lame_round_trip(audio, rate, kbps, work):
+    """`audio` through lame at `kbps` (CBR, at its own rate) and back, as tests/src/filters.rs."""
+    source, encoded, decoded = work / "in.wav", work / "enc.mp3", work / "dec.wav"
+    soundfile.write(source, audio.T, rate, subtype="PCM_16")
+    subprocess.run(["lame", "--quiet", "-b", str(kbps), "--cbr", "--resample",
+                    str(rate / 1000), str(source), str(encoded)], check=True)
+    subprocess.run(["lame", "--quiet", "--decode", str(encoded), str(decoded)], check=True)
+    out, _ = soundfile.read(decoded, dtype="float32", always_2d=True)
+    out = out.T[:, : audio.shape[1]]
+    return np.ascontiguousarray(np.pad(out, ((0, 0), (0, audio.shape[1] - out.shape[1]))))
+
+
+def butterworth_magnitude(audio, rate, cutoff_hz, order):
+    """`audio` through the magnitude response of a digital Butterworth low-pass (bilinear, with
+    pre-warping, as tests/src/filters.rs), applied with zero phase over the whole excerpt."""
+    spectrum = np.fft.rfft(audio.astype(np.float64), axis=1)
+    hz = np.fft.rfftfreq(audio.shape[1], 1 / rate)
+    warped = np.tan(np.pi * np.minimum(hz, 0.499 * rate) / rate) / np.tan(np.pi * cutoff_hz / rate)
+    gain = 1 / np.sqrt(1 + warped ** (2 * order))
+    return np.fft.irfft(spectrum * gain, n=audio.shape[1], axis=1).astype(np.float32)
+
+
+def lsd_hf(reference, estimate, rate, cutoff_hz, band_edge_hz, work):
+    """LSD-HF of `estimate` against `reference` above `cutoff_hz`, by `airlift eval`."""
+    ref, est = work / "ref.wav", work / "est.wav"
+    soundfile.write(ref, reference.T, rate, subtype="FLOAT")
+    soundfile.write(est, estimate.T, rate, subtype="FLOAT")
+    done = subprocess.run([str(CLI), "eval", str(ref), str(est), "--cutoff", str(cutoff_hz),
+                           "--band-edge", str(band_edge_hz), "--json"],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["lsd_hf"]
+
+
+@pytest.mark.parametrize("band_limit", ["lame 64 kbps", "lame 128 kbps", "Butterworth 8 at 8 kHz"])
+def test_a_session_saved_after_detection_starts_restored(band_limit, tmp_path, monkeypatch):
+    """The default model (the Spectral U-Net, compiled in) on every committed excerpt: played
+    once, saved, then loaded into a fresh plugin and played from the top. Its opening is judged
+    against its rest, as the CLI's look-ahead is."""
+    monkeypatch.setenv("AIRLIFT_MODEL_DIR", str(NO_MODELS))
+    totals = {"opening": 0.0, "rest": 0.0, "first": 0.0}
+    measured = 0
+    for entry in json.loads((EXCERPTS / "excerpts.json").read_text()):
+        clean, rate = soundfile.read(EXCERPTS / entry["file"], dtype="float32", always_2d=True)
+        clean = np.ascontiguousarray(clean.T)
+        if band_limit.startswith("lame"):
+            limited = lame_round_trip(clean, rate, int(band_limit.split()[1]), tmp_path)
+        else:
+            limited = butterworth_magnitude(clean, rate, 8000, 8)
+        first = load_plugin()
+        assert first.model == "Spectral U-Net"
+        first_output = plugin_render(first, limited, rate)
+        saved = first.raw_state
+        band = remembered_band(saved)
+        assert band["settled"], entry["file"]
+        cutoff_hz = band["band_limit_hz"]
+        if cutoff_hz == 0 or cutoff_hz >= 0.9 * entry["band_edge_hz"]:
+            continue
+        reopened = load_plugin()
+        reopened.raw_state = saved
+        assert remembered_band(reopened.raw_state) == band
+        output = plugin_render(reopened, limited, rate)
+        split = int(OPENING_SECONDS * rate)
+        edge = entry["band_edge_hz"]
+        parts = {
+            "opening": (clean[:, :split], output[:, :split]),
+            "rest": (clean[:, split:], output[:, split:]),
+            "first": (clean[:, :split], first_output[:, :split]),
+        }
+        for name, (reference, estimate) in parts.items():
+            totals[name] += lsd_hf(reference, estimate, rate, cutoff_hz, edge, tmp_path)
+        measured += 1
+    assert measured >= 15, f"{band_limit}: only {measured} excerpts band-limited"
+    print(f"{band_limit}: {measured} excerpts, mean LSD-HF "
+          + ", ".join(f"{name} {total / measured:.3f}" for name, total in totals.items()))
+    assert totals["opening"] <= MAX_OPENING_RATIO * totals["rest"], totals
+    if band_limit != "lame 128 kbps":
+        # The first time, detection listens through the opening: what remembering buys.
+        assert totals["first"] > MAX_OPENING_RATIO * totals["rest"], totals

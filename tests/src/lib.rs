@@ -1,6 +1,6 @@
 //! Shared support for Airlift's integration tests: deterministic test signals, the band-limit
-//! filters the detector must recognise, block-wise rendering through the engine, and a CLAP
-//! host that loads the real bundle.
+//! filters the detector must recognise, block-wise rendering through the engine, a CLAP host
+//! that loads the real bundle, and how a restored file's opening is judged.
 
 pub mod clap_host;
 pub mod cli;
@@ -8,6 +8,7 @@ pub mod excerpts;
 pub mod filters;
 pub mod fixture;
 pub mod models;
+pub mod opening;
 pub mod render;
 pub mod signals;
 

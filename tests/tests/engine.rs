@@ -1,9 +1,12 @@
 //! Properties of the engine: exact latency, block-size invariance, an untouched low band,
 //! exact silence, containment of corrupt input, allocation-free processing, listening to the
-//! added band alone, and the host's bypass.
+//! added band alone, the host's bypass, and a band limit remembered from a saved state.
 
 use airlift::dsp::cutoff::Detection;
-use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
+use airlift::engine::{
+    CutoffMode, Engine, EngineSettings, Listen, ModelKind, RememberedBand,
+    DETECT_AGAIN_NO_LIMIT_SECONDS,
+};
 use airlift_tests::filters::{band_energy, brick_wall};
 use airlift_tests::render::{delayed, render, stream, VARYING_BLOCKS};
 use airlift_tests::signals::{music_like, music_like_stereo};
@@ -504,4 +507,110 @@ fn what_one_engine_learned_starts_another_with_the_band_from_its_first_block() {
         above(&from_scratch)
     );
     assert_eq!(second.status().applied_cutoff_hz, Some(detected_hz));
+}
+
+#[test]
+fn a_remembered_band_limit_starts_the_band_until_detection_confirms_or_replaces_it() {
+    let rate = 48_000;
+    let music = music_like_stereo(rate, 4.0, 22);
+    let limited: Vec<Vec<f32>> = music.iter().map(|c| brick_wall(c, rate, 9000.0)).collect();
+    let auto = EngineSettings {
+        model: ModelKind::Sbr,
+        ..EngineSettings::default()
+    };
+    let fresh = || Engine::new(rate as f32, 2, auto).unwrap();
+    let opening: Vec<Vec<f32>> = limited
+        .iter()
+        .map(|c| c[..rate as usize / 2].to_vec())
+        .collect();
+    let above = |signal: &[Vec<f32>]| band_energy(&signal[0], rate, 10_000.0, 20_000.0);
+
+    // What a session saves once detection has settled.
+    let (_, heard) = render(rate, &limited, auto, &VARYING_BLOCKS);
+    let detected_hz = heard
+        .detection()
+        .cutoff_hz()
+        .expect("a band limit is detected");
+    let saved = heard.remembered();
+    assert_eq!(saved, RememberedBand::band_limit(detected_hz, false));
+    assert_eq!(
+        fresh().remembered(),
+        RememberedBand::default(),
+        "nothing settled yet"
+    );
+
+    // Reopened: the band is there from the first block, where a first hearing listens.
+    let mut reopened = fresh();
+    reopened.remember(saved);
+    let remembered_hz = saved.band_limit_hz().unwrap();
+    let from_memory = stream(&mut reopened, &opening, &[512]);
+    let from_scratch = stream(&mut fresh(), &opening, &[512]);
+    assert!(
+        above(&from_memory) > 100.0 * above(&from_scratch).max(1e-12),
+        "band above the limit in the first half second: {} remembered, {} not",
+        above(&from_memory),
+        above(&from_scratch)
+    );
+    let status = reopened.status();
+    assert!(status.band_limit_remembered);
+    assert_eq!(status.applied_cutoff_hz, Some(remembered_hz));
+    assert_eq!(
+        reopened.remembered(),
+        saved,
+        "saved again before detection confirms it"
+    );
+    // Detection confirms it: the band limit is the detected one, no longer "remembered".
+    stream(&mut reopened, &limited, &[512]);
+    assert!(!reopened.status().band_limit_remembered);
+    let confirmed_hz = reopened.remembered().band_limit_hz().unwrap();
+    assert!(
+        (confirmed_hz / remembered_hz - 1.0).abs() < 0.02,
+        "{confirmed_hz} Hz"
+    );
+
+    // A band limit remembered wrongly gives way to the one detection settles on.
+    let mut wrong = fresh();
+    wrong.remember(RememberedBand::band_limit(5000.0, true));
+    assert!(
+        wrong.status().holes_found,
+        "remembered holes are filled from the start"
+    );
+    stream(&mut wrong, &limited, &[512]);
+    let now = wrong.status().applied_cutoff_hz.unwrap();
+    assert!((now - detected_hz).abs() < 200.0, "{now} Hz");
+    assert!(
+        !wrong.status().holes_found,
+        "and the hole count judged afresh"
+    );
+    assert_eq!(
+        wrong.remembered().band_limit_hz(),
+        Some(detected_hz.round())
+    );
+
+    // On full-band music a remembered band ends once "no band limit" has lasted.
+    let mut full_band = fresh();
+    full_band.remember(saved);
+    let seconds = |s: f32| (s * rate as f32) as usize;
+    let settle = seconds(2.0 + DETECT_AGAIN_NO_LIMIT_SECONDS + 0.5);
+    let long_music = music_like_stereo(rate, (settle as f32 / rate as f32) + 0.1, 23);
+    stream(&mut full_band, &long_music, &[512]);
+    assert_eq!(full_band.detection(), Detection::NoBandLimit);
+    assert_eq!(full_band.status().applied_cutoff_hz, None);
+    assert_eq!(full_band.remembered(), RememberedBand::no_band_limit());
+
+    // "Detect again" forgets what was remembered, and keeps the band while it listens.
+    let mut forget = fresh();
+    forget.remember(saved);
+    stream(&mut forget, &opening, &[512]);
+    forget.detect_again();
+    assert_eq!(forget.remembered(), RememberedBand::default());
+    assert!(!forget.status().band_limit_remembered);
+    stream(&mut forget, &opening, &[512]);
+    assert_eq!(forget.status().applied_cutoff_hz, Some(remembered_hz));
+
+    // Remembering nothing is a first hearing.
+    let mut nothing = fresh();
+    nothing.remember(RememberedBand::default());
+    let first = stream(&mut nothing, &opening, &[512]);
+    assert_eq!(first, from_scratch);
 }

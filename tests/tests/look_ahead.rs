@@ -8,17 +8,10 @@ use std::path::Path;
 use std::process::Command;
 
 use airlift::audio_file::read_audio;
-use airlift::cli::metrics::evaluate;
 use airlift_tests::cli::{airlift_cli, write_wav};
-use airlift_tests::excerpts::{load_excerpts, Excerpt};
-use airlift_tests::filters::{butterworth, mp3_round_trip};
+use airlift_tests::excerpts::{band_limit, load_excerpts, BandLimit};
 use airlift_tests::models::setup_runtime;
-
-/// The opening that is judged against the rest of the file, in seconds.
-const OPENING_SECONDS: f32 = 0.5;
-
-/// The bound: LSD-HF over the opening at most this times that over the rest.
-const MAX_OPENING_RATIO: f64 = 1.25;
+use airlift_tests::opening::{opening_and_rest, MAX_OPENING_RATIO, OPENING_BAND_LIMITS};
 
 /// Renders `input` into `output` with the CLI's defaults plus `extra`, and returns the output
 /// and the band limit the render used at its first sample (`None` while it was listening).
@@ -46,58 +39,18 @@ fn render(input: &Path, output: &Path, extra: &[&str]) -> (Vec<Vec<f32>>, Option
     (audio.channels, first)
 }
 
-/// LSD-HF above `cutoff_hz` (to the excerpt's own edge) over the opening and over the rest.
-fn opening_and_rest(e: &Excerpt, output: &[Vec<f32>], cutoff_hz: f32) -> (f64, f64) {
-    let split = (OPENING_SECONDS * e.sample_rate_hz as f32) as usize;
-    let part = |signal: &[Vec<f32>], opening: bool| -> Vec<Vec<f32>> {
-        signal
-            .iter()
-            .map(|c| {
-                let end = c.len().min(e.channels[0].len());
-                if opening {
-                    c[..split].to_vec()
-                } else {
-                    c[split..end].to_vec()
-                }
-            })
-            .collect()
-    };
-    let lsd_hf = |opening: bool| {
-        evaluate(
-            &part(&e.channels, opening),
-            &part(output, opening),
-            e.sample_rate_hz,
-            Some(cutoff_hz),
-            Some(e.band_edge_hz),
-        )
-        .expect("both parts are long enough")
-        .lsd_hf
-        .expect("a cutoff gives LSD-HF")
-    };
-    (lsd_hf(true), lsd_hf(false))
-}
-
 #[test]
 fn a_restored_file_starts_restored_with_the_defaults_and_not_with_auto() {
     let excerpts = load_excerpts();
     let work = std::env::temp_dir().join(format!("airlift-look-ahead-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     let (input, output) = (work.join("in.wav"), work.join("out.wav"));
-    for condition in ["lame 64 kbps", "lame 128 kbps", "Butterworth 8 at 8 kHz"] {
+    for limit in OPENING_BAND_LIMITS {
+        let condition = limit.label();
         let (mut opening_sum, mut rest_sum, mut auto_opening_sum, mut measured) =
             (0.0, 0.0, 0.0, 0);
         for e in &excerpts {
-            let limited: Vec<Vec<f32>> = match condition {
-                "lame 64 kbps" => mp3_round_trip(&e.channels, e.sample_rate_hz, 64, &work).decoded,
-                "lame 128 kbps" => {
-                    mp3_round_trip(&e.channels, e.sample_rate_hz, 128, &work).decoded
-                }
-                _ => e
-                    .channels
-                    .iter()
-                    .map(|c| butterworth(c, e.sample_rate_hz, 8_000.0, 8))
-                    .collect(),
-            };
+            let limited = band_limit(e, limit, &work).channels;
             write_wav(&input, e.sample_rate_hz, &limited);
             let (restored, first_hz) = render(&input, &output, &[]);
             // Where nothing is missing below the excerpt's own edge there is no band to judge.
@@ -138,7 +91,7 @@ fn a_restored_file_starts_restored_with_the_defaults_and_not_with_auto() {
         // when measured), so there the bound above is what the look-ahead buys; at 128 kbps lame
         // keeps part of the band above the detected limit, and the opening is not far off
         // either way (1.1 times).
-        if condition != "lame 128 kbps" {
+        if limit != BandLimit::Mp3(128) {
             assert!(
                 auto_opening_sum > MAX_OPENING_RATIO * rest_sum,
                 "{condition}: --auto opening {auto_opening_sum} vs rest {rest_sum}"

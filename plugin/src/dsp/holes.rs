@@ -234,6 +234,13 @@ impl HoleFiller {
         }
     }
 
+    /// Takes it that the stream has codec holes, as a saved state remembers: they are filled
+    /// from the next frame on, and the flicker count judges afresh once it has heard
+    /// [`MIN_HEARD_SECONDS`].
+    pub fn assume_found(&mut self) {
+        self.found = true;
+    }
+
     /// Whether the stream has been found to have codec holes.
     pub fn holes_found(&self) -> bool {
         self.found

@@ -116,6 +116,19 @@ pub fn cutoff_view(model: &EditorModel) -> CutoffView {
             text: text.to_string(),
         })
     };
+    if let Some(hz) = applied_hz.filter(|_| snapshot.is_some_and(|s| s.band_limit_remembered)) {
+        // A saved state's band limit, in force until the detection listening now confirms it
+        // or settles on another.
+        return CutoffView {
+            marker_hz: Some(hz),
+            caption: if snapshot.is_some_and(|s| s.holes_found) {
+                "auto: band limit remembered, codec holes below; listening…".into()
+            } else {
+                "auto: band limit remembered; listening…".into()
+            },
+            following: following(Some(hz), &format!("auto · {} (remembered)", format_hz(hz))),
+        };
+    }
     match snapshot.map(|s| s.detection) {
         Some(Detection::BandLimit { cutoff_hz }) => CutoffView {
             marker_hz: Some(cutoff_hz),
@@ -353,8 +366,9 @@ fn controls(ui: &mut egui::Ui, model: &EditorModel, setter: &ParamSetter, cutoff
                 }
                 toggle(ui, &params.auto_cutoff, setter);
                 let detect = ui.button("Detect again").on_hover_text(
-                    "forget the detected band limit and listen again, as after a change of \
-                     material; the band keeps its cutoff until the new one is found",
+                    "forget the detected band limit, and the one the session remembers, and \
+                     listen again, as after a change of material; the band keeps its cutoff \
+                     until the new one is found",
                 );
                 if detect.clicked() {
                     if !params.auto_cutoff.value() {

@@ -15,6 +15,7 @@
 //! not arrived gets it instead (the overlap-add crossfades the switch) and the dropout counter
 //! rises; offline, the engine waits for every result, so a bounce equals an unhurried run.
 
+pub mod remembered;
 pub mod requests;
 pub mod settings;
 pub mod status;
@@ -33,6 +34,7 @@ use crate::dsp::stft::{StftLayout, StftPlans, StftScratch, OVERLAP};
 use crate::inference::worker::WorkerLink;
 
 pub use crate::model_kind::ModelKind;
+pub use remembered::RememberedBand;
 pub use requests::DetectAgain;
 pub use settings::{
     CutoffMode, EngineSettings, Listen, MAX_CUTOFF_HZ, MAX_SAMPLE_RATE_HZ, MIN_CUTOFF_HZ,
@@ -158,9 +160,13 @@ pub struct Engine {
     band: BandLayout,
     /// The cutoff the band was last laid out for (`None`: no cutoff asked for).
     band_request_hz: Option<f32>,
-    /// In auto mode, the cutoff kept while a new detection listens after
-    /// [`Engine::detect_again`], so the band does not vanish meanwhile.
+    /// The band limit kept while a new detection listens: the last one after
+    /// [`Engine::detect_again`], so the band does not vanish meanwhile, or a remembered one
+    /// ([`Engine::remember`]). In auto mode the band is generated above it.
     held_cutoff_hz: Option<f32>,
+    /// Whether `held_cutoff_hz` is a remembered band limit that detection has not yet
+    /// confirmed.
+    held_remembered: bool,
     /// Frames the new detection has said "no band limit" while a cutoff is held.
     held_no_limit_frames: u32,
     /// Whether `band` holds a band to generate (the request may lie above the top).
@@ -290,6 +296,7 @@ impl Engine {
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
             held_cutoff_hz: None,
+            held_remembered: false,
             held_no_limit_frames: 0,
             band_active: false,
             hop_position: 0,
@@ -383,6 +390,7 @@ impl Engine {
         self.holes.reset();
         self.band_request_hz = None;
         self.held_cutoff_hz = None;
+        self.held_remembered = false;
         self.band_active = false;
         self.hop_position = 0;
         self.ring_position = 0;
@@ -393,12 +401,50 @@ impl Engine {
     /// the editor). In auto mode the band keeps its current cutoff until the new detection
     /// settles, within about 2 s of sound. Real-time safe.
     pub fn detect_again(&mut self) {
-        if let Some(hz) = self.detector.detection().cutoff_hz() {
-            self.held_cutoff_hz = Some(hz);
-        }
+        self.held_cutoff_hz = self.band_limit_hz();
+        self.held_remembered = false;
         self.held_no_limit_frames = 0;
         self.detector.reset();
         self.holes.reset();
+    }
+
+    /// Starts from what a saved state remembers of this material ([`RememberedBand`]), as a
+    /// reopened session or an offline bounce from the top does: the detection listens afresh,
+    /// and meanwhile the band is generated above the remembered band limit (in auto mode) and
+    /// remembered codec holes are filled, from the next frame on. Detection takes over when it
+    /// settles, on the same band limit or another; a "no band limit" verdict ends the
+    /// remembered band only once it has lasted [`DETECT_AGAIN_NO_LIMIT_SECONDS`], as after
+    /// [`Engine::detect_again`]. Remembering nothing is a fresh detection. Real-time safe.
+    pub fn remember(&mut self, remembered: RememberedBand) {
+        self.detector.reset();
+        self.holes.reset();
+        self.held_no_limit_frames = 0;
+        self.held_cutoff_hz = remembered.band_limit_hz();
+        self.held_remembered = self.held_cutoff_hz.is_some();
+        if self.held_remembered && remembered.codec_holes {
+            self.holes.assume_found();
+        }
+    }
+
+    /// What a saved state should remember of the material now: the remembered band limit
+    /// while detection has not yet confirmed it, else the detection's verdict, with whether
+    /// codec holes were found. Nothing while detection listens afresh (after
+    /// [`Engine::detect_again`] it forgets what was remembered). Real-time safe.
+    pub fn remembered(&self) -> RememberedBand {
+        let holes = self.holes.holes_found();
+        match (self.held_cutoff_hz, self.detector.detection()) {
+            (Some(hz), _) if self.held_remembered => RememberedBand::band_limit(hz, holes),
+            (_, Detection::BandLimit { cutoff_hz }) => RememberedBand::band_limit(cutoff_hz, holes),
+            (_, Detection::NoBandLimit) => RememberedBand::no_band_limit(),
+            (_, Detection::Listening) => RememberedBand::default(),
+        }
+    }
+
+    /// The band limit in force: the one held while a new detection listens, else the
+    /// detected one.
+    fn band_limit_hz(&self) -> Option<f32> {
+        self.held_cutoff_hz
+            .or_else(|| self.detector.detection().cutoff_hz())
     }
 
     /// Takes what the engine learned of the material: the band-limit detector and the codec
@@ -430,6 +476,7 @@ impl Engine {
         self.holes = learned.holes;
         self.holes.rewind();
         self.held_cutoff_hz = None;
+        self.held_remembered = false;
         self.band_request_hz = None;
         self.band_active = false;
         Ok(())
@@ -456,6 +503,7 @@ impl Engine {
             }),
             holes_found: self.holes.holes_found(),
             holes_filled: self.holes.holes_found() && self.settings.codec_repair,
+            band_limit_remembered: self.held_remembered,
         }
     }
 
@@ -571,7 +619,9 @@ impl Engine {
         } else {
             self.corrupt_frames_left -= 1;
         }
-        self.detector.write_fill_weights(&mut self.fill_weights);
+        self.detector
+            .write_fill_weights_holding(self.held_cutoff_hz, &mut self.fill_weights);
+        self.update_held();
         self.update_band();
 
         let slots = self.delay_frames + 1;
@@ -580,7 +630,7 @@ impl Engine {
         let hole_top_bin = self.hole_top_bin();
         self.holes.finish_frame(
             hole_top_bin.unwrap_or(self.audible_top_bin),
-            self.detector.detection().cutoff_hz(),
+            self.band_limit_hz(),
         );
         let fill_holes = self.settings.codec_repair && self.holes.holes_found();
         self.holes_active[slot] = false;
@@ -732,11 +782,11 @@ impl Engine {
         }
     }
 
-    /// The bin below which codec holes are looked for: a semitone under the detected band
-    /// limit, and no higher than where the generated band's ramp starts. `None` while no band
-    /// limit is detected: holes are a codec's signature, and a codec low-passes.
+    /// The bin below which codec holes are looked for: a semitone under the band limit in
+    /// force, and no higher than where the generated band's ramp starts. `None` while there is
+    /// none: holes are a codec's signature, and a codec low-passes.
     fn hole_top_bin(&self) -> Option<usize> {
-        let detected_hz = self.detector.detection().cutoff_hz()?;
+        let detected_hz = self.band_limit_hz()?;
         let below_edge =
             (detected_hz * (-RAMP_OCTAVES).exp2() / self.layout.bin_hz()).floor() as usize;
         Some(if self.band_active {
@@ -746,25 +796,32 @@ impl Engine {
         })
     }
 
+    /// Ends a held band limit once detection has settled: at once on a band limit, after
+    /// [`DETECT_AGAIN_NO_LIMIT_SECONDS`] on "no band limit" (a fresh detection may say so before
+    /// it has heard enough at the edge).
+    fn update_held(&mut self) {
+        if self.held_cutoff_hz.is_none() {
+            return;
+        }
+        match self.detector.detection() {
+            Detection::Listening => {}
+            Detection::NoBandLimit
+                if (self.held_no_limit_frames as f32)
+                    < DETECT_AGAIN_NO_LIMIT_SECONDS * self.layout.frames_per_second() =>
+            {
+                self.held_no_limit_frames += 1;
+            }
+            _ => {
+                self.held_cutoff_hz = None;
+                self.held_remembered = false;
+            }
+        }
+    }
+
     /// Chooses the cutoff for the next frame and rebuilds the band layout when it moved.
     fn update_band(&mut self) {
         let cutoff_hz = match self.settings.cutoff {
-            CutoffMode::Auto => match (self.detector.detection(), self.held_cutoff_hz) {
-                (Detection::Listening, held) => held,
-                // A fresh detection may say "no band limit" before it has heard enough at the
-                // edge: the held band ends only when that verdict lasts.
-                (Detection::NoBandLimit, Some(held))
-                    if (self.held_no_limit_frames as f32)
-                        < DETECT_AGAIN_NO_LIMIT_SECONDS * self.layout.frames_per_second() =>
-                {
-                    self.held_no_limit_frames += 1;
-                    Some(held)
-                }
-                (settled, _) => {
-                    self.held_cutoff_hz = None;
-                    settled.cutoff_hz()
-                }
-            },
+            CutoffMode::Auto => self.band_limit_hz(),
             CutoffMode::Manual(hz) => Some(hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ)),
         };
         if cutoff_hz != self.band_request_hz {

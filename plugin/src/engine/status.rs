@@ -36,6 +36,9 @@ pub struct EngineStatus {
     pub holes_found: bool,
     /// Whether codec holes are being filled (found, and Codec Repair on).
     pub holes_filled: bool,
+    /// Whether the band limit in force is one a saved state remembered, not yet confirmed by
+    /// the detection now listening.
+    pub band_limit_remembered: bool,
 }
 
 impl EngineStatus {
@@ -83,8 +86,8 @@ pub struct SharedStatus {
     provider: AtomicU32,
     /// Inference load as `f32` bits; NaN when no model runs.
     inference_load_bits: AtomicU32,
-    /// Bit 0: codec holes found; bit 1: being filled.
-    holes: AtomicU32,
+    /// Bit 0: codec holes found; bit 1: being filled; bit 2: the band limit is remembered.
+    flags: AtomicU32,
 }
 
 /// Marker stored in place of a cutoff for "no band limit".
@@ -126,8 +129,10 @@ impl SharedStatus {
             status.inference_load.unwrap_or(f32::NAN).to_bits(),
             Ordering::Relaxed,
         );
-        self.holes.store(
-            u32::from(status.holes_found) | u32::from(status.holes_filled) << 1,
+        self.flags.store(
+            u32::from(status.holes_found)
+                | u32::from(status.holes_filled) << 1
+                | u32::from(status.band_limit_remembered) << 2,
             Ordering::Relaxed,
         );
     }
@@ -153,6 +158,7 @@ impl SharedStatus {
             },
         };
         let applied = self.applied_cutoff_bits.load(Ordering::Relaxed);
+        let flags = self.flags.load(Ordering::Relaxed);
         Some(EngineStatus {
             requested_model: model_at(self.requested_model.load(Ordering::Relaxed)),
             active_model: model_at(self.active_model.load(Ordering::Relaxed)),
@@ -172,8 +178,9 @@ impl SharedStatus {
                 self.inference_load_bits.load(Ordering::Relaxed),
             ))
             .filter(|load| !load.is_nan()),
-            holes_found: self.holes.load(Ordering::Relaxed) & 1 != 0,
-            holes_filled: self.holes.load(Ordering::Relaxed) & 2 != 0,
+            holes_found: flags & 1 != 0,
+            holes_filled: flags & 2 != 0,
+            band_limit_remembered: flags & 4 != 0,
         })
     }
 }

@@ -134,12 +134,14 @@ impl MissingBands {
     /// Writes the fill's weights per FFT bin into `flat` (`2 * bins` values: the missing shares,
     /// then the sure shares), for the reported `detection`, held for `held_frames` non-silent
     /// frames, over the bright spectrum `bright_db` on the grid (see
-    /// [`CutoffDetector::write_fill_weights`](super::CutoffDetector::write_fill_weights)).
+    /// [`CutoffDetector::write_fill_weights`](super::CutoffDetector::write_fill_weights)). With no
+    /// bright spectrum yet (a band limit held from before, ahead of the first estimate), the
+    /// band limit vouches for the whole band above it, as over a codec's floor.
     pub fn write_fill_weights(
         &self,
         detection: Detection,
         held_frames: u32,
-        bright_db: &[f32],
+        bright_db: Option<&[f32]>,
         flat: &mut [f32],
     ) {
         let (missing, sure) = flat.split_at_mut(flat.len() / 2);
@@ -151,7 +153,7 @@ impl MissingBands {
                 bin(hz * (-GRID_OCTAVES).exp2()),
                 bin(hz),
                 bin(hz * EDGE_ZONE_OCTAVES.exp2()),
-                bright_db[below],
+                bright_db.map(|levels| levels[below]),
             )
         });
         for (k, ((missing, sure), &point)) in missing
@@ -168,10 +170,14 @@ impl MissingBands {
                 } else if k >= edge_bin && k < zone_end_bin {
                     (share, vouched) = (1.0, 1.0);
                 } else if k >= zone_end_bin {
-                    let drop_db = music_db - bright_db[point];
-                    vouched = ((drop_db - EDGE_DROP_PRESENT_DB)
-                        / (EDGE_DROP_MISSING_DB - EDGE_DROP_PRESENT_DB))
-                        .clamp(0.0, 1.0);
+                    vouched = match (music_db, bright_db) {
+                        (Some(music_db), Some(levels)) => {
+                            ((music_db - levels[point] - EDGE_DROP_PRESENT_DB)
+                                / (EDGE_DROP_MISSING_DB - EDGE_DROP_PRESENT_DB))
+                                .clamp(0.0, 1.0)
+                        }
+                        _ => 1.0,
+                    };
                     share = share.max(vouched);
                 }
             }
