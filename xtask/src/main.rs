@@ -4,7 +4,8 @@
 //!   under `target/bundled/`), with ONNX Runtime placed beside them (the CUDA build with
 //!   `--cuda`).
 //! - `install`: bundles in release mode, installs into `~/.clap` and `~/.vst3`, and renders the
-//!   demo clip with DDSP and with SBR, printing the detected cutoff and the metrics.
+//!   demo (a recorded excerpt through lame at 128 kbps) with every model, printing the detected
+//!   band limit and each model's figures against the original.
 //! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
 //! - `bench`: speed of the engine and of the command-line render on one core, then folder jobs
 //!   and the inference worker's wake-up on every core.
@@ -28,6 +29,17 @@ use anyhow::{bail, Context, Result};
 
 /// The plugin package and the name of its bundles.
 const PACKAGE: &str = "airlift";
+
+/// The demo that `install` renders: a committed recorded excerpt with a full band, through
+/// lame at 128 kbps, the file people most often have.
+const DEMO_MP3: &str = "assets/demo/armygeddon_128k.mp3";
+
+/// The full-band original of [`DEMO_MP3`], one of the committed test excerpts.
+const DEMO_ORIGINAL: &str = "tests/excerpts/vocals_armygeddon.flac";
+
+/// Who made [`DEMO_ORIGINAL`], and its licence.
+const DEMO_CREDIT: &str = "\"Armygeddon\" by El Senator and Muldjord, from Debian's \
+                           fretsonfire-songs-muldjord, CC-BY-SA-3.0";
 const BUNDLE_NAME: &str = "Airlift";
 
 fn main() -> Result<()> {
@@ -182,66 +194,88 @@ fn install(root: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
     let cli = root.join("target/release/airlift");
-    let demo = root.join("assets/demo");
-    let input = demo.join("mp3_64k.flac");
-    let original = demo.join("original.flac");
+    let input = root.join(DEMO_MP3);
+    let original = root.join(DEMO_ORIGINAL);
     let out_dir = root.join("target/demo");
     std::fs::create_dir_all(&out_dir)?;
-    let restored = out_dir.join("mp3_64k_airlift.wav");
-    let restored_ddsp = out_dir.join("mp3_64k_airlift_ddsp.wav");
-    let restored_sbr = out_dir.join("mp3_64k_airlift_sbr.wav");
-
     println!(
-        "\nDemo: {} (a 64 kbps MP3 of {})",
-        input.display(),
-        original.display()
+        "\nDemo: {DEMO_MP3}, a 128 kbps MP3 (lame 3.100) of {DEMO_ORIGINAL}, recorded music \
+         with a full band ({DEMO_CREDIT})"
     );
     let detected = output(Command::new(&cli).arg("detect").arg(&input))?;
     print!("{detected}");
     let cutoff_hz: Option<f32> = detected
         .trim()
         .strip_prefix("band limit: ")
-        .and_then(|rest| rest.strip_suffix(" Hz"))
+        .and_then(|rest| rest.split(' ').next())
         .and_then(|hz| hz.parse().ok());
-    run(Command::new(&cli).arg("render").arg(&input).arg(&restored))?;
-    run(Command::new(&cli)
-        .arg("render")
-        .arg(&input)
-        .arg(&restored_ddsp)
-        .args(["--model", "ddsp"]))?;
-    run(Command::new(&cli)
-        .arg("render")
-        .arg(&input)
-        .arg(&restored_sbr)
-        .args(["--model", "sbr"]))?;
     let cutoff_args: Vec<String> = cutoff_hz
         .map(|hz| vec!["--cutoff".into(), format!("{hz}")])
         .unwrap_or_default();
-    for (label, estimate) in [
-        ("band-limited input", &input),
-        ("Airlift (SBR)", &restored_sbr),
-        ("Airlift (DDSP)", &restored_ddsp),
-        ("Airlift (Spectral U-Net, the default)", &restored),
+    // Each model renders with the CLI's defaults: the whole file is heard first, so the band
+    // is there from the first sample (each render's report says so).
+    let mut rows = vec![("MP3 at 128 kbps (the input)".to_string(), input.clone())];
+    for (label, model, file) in [
+        ("SBR", "sbr", "demo_airlift_sbr.wav"),
+        ("DDSP", "ddsp", "demo_airlift_ddsp.wav"),
+        ("Spectral U-Net (default)", "unet", "demo_airlift.wav"),
     ] {
-        println!("\n{label} against the full-band original:");
-        print!(
-            "{}",
-            output(
-                Command::new(&cli)
-                    .arg("eval")
-                    .arg(&original)
-                    .arg(estimate)
-                    .args(&cutoff_args)
-            )?
-        );
+        let restored = out_dir.join(file);
+        println!("\n{label}:");
+        run(Command::new(&cli)
+            .arg("render")
+            .arg(&input)
+            .arg(&restored)
+            .args(["--model", model, "--overwrite"]))?;
+        rows.push((format!("Airlift, {label}"), restored));
     }
     println!(
-        "\nrestored clip: {} (Spectral U-Net; DDSP: {}; SBR: {})",
-        restored.display(),
-        restored_ddsp.display(),
-        restored_sbr.display()
+        "\nAgainst the original (LSD-HF above {}; the level of the band from there to 20 kHz by \
+         thirds, 0 dB being the original's):",
+        cutoff_hz.map_or("the cutoff".into(), |hz| format!("{hz:.0} Hz"))
+    );
+    println!(
+        "{:<34} {:>7} {:>10}   top band by thirds",
+        "", "LSD-HF", "SI-SDR"
+    );
+    for (label, estimate) in &rows {
+        let report = output(
+            Command::new(&cli)
+                .arg("eval")
+                .arg(&original)
+                .arg(estimate)
+                .args(&cutoff_args),
+        )?;
+        println!("{label:<34} {}", demo_figures(&report));
+    }
+    println!(
+        "\nrestored: {} (Spectral U-Net; DDSP and SBR beside it); the original: {}",
+        out_dir.join("demo_airlift.wav").display(),
+        original.display()
     );
     Ok(())
+}
+
+/// LSD-HF, SI-SDR and the level of the top of the band by thirds, read from `airlift eval`'s
+/// report, as one row of the demo's table (the report as it is when it has not got them).
+fn demo_figures(report: &str) -> String {
+    let field = |name: &str| {
+        report
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(str::trim)
+    };
+    let first_word = |text: &str| text.split_whitespace().next().unwrap_or("").to_string();
+    let lsd_hf = field("LSD-HF:").map(first_word);
+    let si_sdr = field("SI-SDR:").map(|text| text.to_string());
+    let top = field("top band:").and_then(|text| {
+        let levels = text.split("level ").nth(1)?;
+        Some(levels.split(" dB by thirds").next()?.to_string())
+    });
+    match (lsd_hf, si_sdr, top) {
+        (Some(lsd_hf), Some(si_sdr), Some(top)) => format!("{lsd_hf:>7} {si_sdr:>10}   {top} dB"),
+        _ => report.replace('\n', "; "),
+    }
 }
 
 fn test(root: &Path) -> Result<()> {
@@ -415,6 +449,18 @@ fn spectrograms(root: &Path) -> Result<()> {
         .arg(root.join("tests/excerpts/drums_amen.flac"))
         .arg("--out")
         .arg(root.join("assets/spectrograms.png"))
+        .current_dir(root.join("models")))?;
+    // The demo that `install` renders, with the U-Net as a first hearing hears it too.
+    run(Command::new(venv.join("bin/python"))
+        .args(["-m", "airlift_train.evaluation.spectrograms", "--cli"])
+        .arg(root.join("target/release/airlift"))
+        .arg("--excerpt")
+        .arg(root.join(DEMO_ORIGINAL))
+        .arg("--input")
+        .arg(root.join(DEMO_MP3))
+        .arg("--with-auto")
+        .arg("--out")
+        .arg(root.join("assets/demo.png"))
         .current_dir(root.join("models")))
 }
 

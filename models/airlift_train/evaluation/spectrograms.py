@@ -1,8 +1,10 @@
 """The README's picture: spectrograms up to the top of the band of one committed full-band test
 excerpt as it was, band-limited by lame at 128 kbps (the most common lossy file, missing 16 to
 20 kHz), and restored by SBR, DDSP and the Spectral U-Net with the `airlift` CLI (auto cutoff,
-as users run it). Run by `cargo xtask spectrograms` after every retraining; `--kbps` draws
-another bit rate.
+as users run it: the whole file heard first). Run by `cargo xtask spectrograms` after every
+retraining; `--kbps` draws another bit rate. With `--input` an MP3 that is already there is
+drawn instead (the demo, `assets/demo/armygeddon_128k.mp3`), and `--with-auto` adds the U-Net
+rendered as the plugin hears a song the first time, listening through its opening.
 
     python -m airlift_train.evaluation.spectrograms --cli target/release/airlift \
         --excerpt tests/excerpts/drums_amen.flac --out assets/spectrograms.png
@@ -43,22 +45,36 @@ def main():
     parser.add_argument("--excerpt", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--kbps", type=int, default=KBPS, help="lame's bit rate")
+    parser.add_argument("--input", type=Path, help="an MP3 of the excerpt, drawn as it is")
+    parser.add_argument("--with-auto", action="store_true",
+                        help="add the U-Net with --auto (no look-ahead)")
     args = parser.parse_args()
     audio, rate = soundfile.read(args.excerpt, dtype="float32", always_2d=True)
     audio = audio[: int(SECONDS * rate)]
-    limited = degrade.codec_chain_at(audio, rate, "lame", args.kbps)
-    rows = [("original", audio), (f"lame {args.kbps} kbps", limited)]
     with tempfile.TemporaryDirectory() as tmp:
+        if args.input is None:
+            limited = degrade.codec_chain_at(audio, rate, "lame", args.kbps)
+        else:
+            decoded = Path(tmp) / "decoded.wav"
+            subprocess.run(["lame", "--quiet", "--decode", str(args.input), str(decoded)],
+                           check=True)
+            limited, _ = soundfile.read(decoded, dtype="float32", always_2d=True)
+            limited = limited[: len(audio)]
+        rows = [("original", audio), (f"lame {args.kbps} kbps", limited)]
         source = Path(tmp) / "limited.wav"
         soundfile.write(source, limited, rate, subtype="FLOAT")
         detected = subprocess.run([str(args.cli), "detect", str(source)], check=True,
                                   capture_output=True, text=True).stdout.strip()
-        for name, label in MODELS:
-            out = Path(tmp) / f"{name}.wav"
-            subprocess.run([str(args.cli), "render", str(source), str(out), "--model", name],
-                           check=True, capture_output=True)
+        renders = [(name, label, "auto cutoff, whole file heard first", []) for name, label in MODELS]
+        if args.with_auto:
+            renders.append(("unet", "Spectral U-Net", "--auto: as a first hearing, no look-ahead",
+                            ["--auto"]))
+        for name, label, how, extra in renders:
+            out = Path(tmp) / f"{name}{len(extra)}.wav"
+            subprocess.run([str(args.cli), "render", str(source), str(out), "--model", name,
+                            *extra], check=True, capture_output=True)
             rendered, _ = soundfile.read(out, dtype="float32", always_2d=True)
-            rows.append((f"{label} (auto cutoff)", rendered))
+            rows.append((f"{label} ({how})", rendered))
     figure, axes = plt.subplots(len(rows), 1, figsize=(9, 2.1 * len(rows)), sharex=True,
                                 constrained_layout=True)
     top = None
