@@ -153,6 +153,9 @@ pub struct Engine {
     detector: CutoffDetector,
     /// The SBR band of the channel being processed, before the fill.
     generated: Vec<Complex<f32>>,
+    /// The spectrum of the channel being processed with its codec holes filled, which SBR
+    /// copies from while Codec Repair fills holes.
+    repaired: Vec<Complex<f32>>,
     /// Per bin, what the detector says for the fill: the missing shares, then the sure shares
     /// ([`FillWeights::from_flat`]).
     fill_weights: Vec<f32>,
@@ -292,6 +295,7 @@ impl Engine {
             channels,
             detector: CutoffDetector::new(layout),
             generated: vec![Complex::new(0.0, 0.0); layout.num_bins()],
+            repaired: vec![Complex::new(0.0, 0.0); layout.num_bins()],
             fill_weights: vec![0.0; 2 * layout.num_bins()],
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
@@ -650,7 +654,22 @@ impl Engine {
         }
         for channel in &mut self.channels {
             if self.band_active {
-                write_generated(&channel.spectrum, &self.band, &mut self.generated);
+                // SBR copies the low band as Codec Repair leaves it, so that the holes it fills
+                // are not copied up into the band; the fill still judges against the input.
+                let source = if self.holes_active[slot] {
+                    for ((repaired, bin), fill) in self
+                        .repaired
+                        .iter_mut()
+                        .zip(&channel.spectrum)
+                        .zip(&channel.hole_fills[slot])
+                    {
+                        *repaired = bin + fill;
+                    }
+                    &self.repaired
+                } else {
+                    &channel.spectrum
+                };
+                write_generated(source, &self.band, &mut self.generated);
                 write_fill_correction(
                     &channel.spectrum,
                     &self.generated,
