@@ -262,6 +262,43 @@ fn the_status_speaks_to_people_and_says_why_in_one_sentence() {
 }
 
 #[test]
+fn a_model_fault_is_said_in_the_status_and_the_notice() {
+    let fixture = fixture();
+    fixture.model.notice.lock().unwrap().clear();
+    let mut status = fixture.model.status.snapshot().unwrap();
+    status.requested_model = airlift::engine::ModelKind::SpectralUnet;
+    status.active_model = airlift::engine::ModelKind::SpectralUnet;
+    status.provider = Some("CPU");
+    status.dropouts = 94;
+    status.model_stalled = true;
+    fixture.model.status.publish(&status);
+    assert_eq!(
+        status_line(&fixture.model),
+        "Spectral U-Net · CPU · 43 ms latency · 94 dropouts · model stalled"
+    );
+    assert_eq!(
+        notice(&fixture.model),
+        "The model is not keeping up. SBR fills in until it is back."
+    );
+
+    // An error on a frame is counted; a worker that died leaves SBR until a restart.
+    status.model_stalled = false;
+    status.model_errors = 1;
+    status.model_stopped = true;
+    status.active_model = airlift::engine::ModelKind::Sbr;
+    status.provider = None;
+    fixture.model.status.publish(&status);
+    assert_eq!(
+        status_line(&fixture.model),
+        "SBR · DSP · 43 ms latency · 1 model error · model stopped"
+    );
+    assert_eq!(
+        notice(&fixture.model),
+        "Spectral U-Net stopped working. Using SBR until the plugin restarts."
+    );
+}
+
+#[test]
 fn codec_holes_show_with_the_band_limit_and_in_the_status_while_they_are_filled() {
     let fixture = fixture();
     let mut harness = harness(&fixture, 1.0);

@@ -16,6 +16,29 @@ pub fn fixture_dir() -> PathBuf {
     crate::workspace_root().join("models/fixtures")
 }
 
+/// Points ONNX Runtime and the model folder at the ones `cargo xtask test` prepared (the
+/// fixture model wins over the embedded U-Net), once, before anything in this process loads
+/// the runtime. Returns the fixture folder.
+pub fn use_fixture_models() -> PathBuf {
+    static FIXTURES: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FIXTURES
+        .get_or_init(|| {
+            let root = crate::workspace_root();
+            let library = root.join("target/onnxruntime/cpu/libonnxruntime.so.1.31.1");
+            assert!(
+                library.exists(),
+                "{} is missing: run `cargo xtask test`",
+                library.display()
+            );
+            let fixtures = fixture_dir();
+            // SAFETY (edition 2021: safe): set once, before any thread reads them.
+            std::env::set_var("ORT_DYLIB_PATH", &library);
+            std::env::set_var("AIRLIFT_MODEL_DIR", &fixtures);
+            fixtures
+        })
+        .clone()
+}
+
 /// The fixture's generated magnitude relative to the input's, at every bin.
 pub const FIXTURE_GAIN: f32 = 10.0;
 

@@ -5,7 +5,6 @@
 //! until a request wakes it.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use airlift::dsp::stft::StftLayout;
@@ -14,31 +13,15 @@ use airlift::inference::manifest::ModelManifest;
 use airlift::inference::model::{LoadedModel, SessionSettings};
 use airlift::inference::start_model;
 use airlift::inference::worker::WorkerOptions;
-use airlift_tests::fixture::{error_db, expected_output, fixture_input, CUTOFF_HZ};
+use airlift_tests::fixture::{
+    error_db, expected_output, fixture_input, use_fixture_models, CUTOFF_HZ,
+};
 use airlift_tests::render::{process_without_allocating, stream, VARYING_BLOCKS};
 use airlift_tests::signals::music_like_stereo;
-use airlift_tests::workspace_root;
 
-/// Points ONNX Runtime and the model folder at the ones `cargo xtask test` prepared, once,
-/// before anything in this process loads the runtime.
+/// Points ONNX Runtime and the model folder at the fixture's.
 fn setup() -> PathBuf {
-    static FIXTURES: OnceLock<PathBuf> = OnceLock::new();
-    FIXTURES
-        .get_or_init(|| {
-            let root = workspace_root();
-            let library = root.join("target/onnxruntime/cpu/libonnxruntime.so.1.31.1");
-            assert!(
-                library.exists(),
-                "{} is missing: run `cargo xtask test`",
-                library.display()
-            );
-            let fixtures = root.join("models/fixtures");
-            // SAFETY (edition 2021: safe): set once, before any thread reads them.
-            std::env::set_var("ORT_DYLIB_PATH", &library);
-            std::env::set_var("AIRLIFT_MODEL_DIR", &fixtures);
-            fixtures
-        })
-        .clone()
+    use_fixture_models()
 }
 
 fn settings() -> EngineSettings {
@@ -234,6 +217,7 @@ fn late_frames_fall_back_to_sbr_without_clicks_and_offline_still_waits() {
     let input = music_like_stereo(rate, 2.0, 33);
     let slow = WorkerOptions {
         injected_delay: Duration::from_millis(40),
+        ..WorkerOptions::default()
     };
 
     // Real time, fed far faster than the worker can answer: dropouts, but clean audio.
@@ -267,6 +251,7 @@ fn late_frames_fall_back_to_sbr_without_clicks_and_offline_still_waits() {
     // Offline with a slow worker: it waits, so the result is the unhurried one exactly.
     let slightly_slow = WorkerOptions {
         injected_delay: Duration::from_millis(2),
+        ..WorkerOptions::default()
     };
     let mut offline = fixture_engine(rate, 2, ProcessingMode::Offline, slightly_slow);
     let waited = stream(&mut offline, &input, &[512]);

@@ -13,6 +13,7 @@ use airlift::audio_file::decoding_on_this_thread;
 use airlift::cli::batch::default_jobs;
 use airlift::cli::bench::BenchPart;
 use airlift::cli::render::RenderOptions;
+use airlift::cli::soak::SoakOptions;
 use airlift::engine::{
     CutoffMode, EngineSettings, Listen, ModelKind, MAX_CUTOFF_HZ, MIN_CUTOFF_HZ,
 };
@@ -125,6 +126,31 @@ enum Command {
         /// Which measurements: engine or threads.
         #[arg(long, value_enum, default_value_t = BenchPart::Engine)]
         part: BenchPart,
+    },
+    /// Run the engine paced in real time for a long time, as a session does: with one
+    /// instance, new activations at 44.1, 48 and 96 kHz, model and provider switches,
+    /// automation of every parameter, Bypass, Listen, Detect again, transport jumps and state
+    /// reloads; with several, a session-sized load of one model at 48 kHz. Prints dropouts,
+    /// process time per block, memory, threads and CPU.
+    Soak {
+        /// A recorded-music file, looped as the input.
+        input: PathBuf,
+        /// Minutes to run.
+        #[arg(long, default_value_t = 60.0)]
+        minutes: f64,
+        /// Model: unet, ddsp or sbr (with one instance, the other models take every fourth
+        /// segment).
+        #[arg(long, default_value = "unet", value_parser = parse_model)]
+        model: ModelKind,
+        /// Instances on the one audio thread.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        instances: u16,
+        /// Samples per block.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=8192))]
+        block: u16,
+        /// Minutes per segment (one instance): each starts a new activation.
+        #[arg(long, default_value_t = 3.0)]
+        segment_minutes: f64,
     },
 }
 
@@ -253,6 +279,23 @@ fn main() -> ExitCode {
             json,
         } => airlift::cli::eval::run(&reference, &estimate, cutoff, band_edge, json),
         Command::Bench { seconds, part } => airlift::cli::bench::run(seconds, part),
+        Command::Soak {
+            input,
+            minutes,
+            model,
+            instances,
+            block,
+            segment_minutes,
+        } => airlift::cli::soak::run(
+            &input,
+            &SoakOptions {
+                minutes,
+                model,
+                instances: instances as usize,
+                block_size: block as usize,
+                segment_minutes,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

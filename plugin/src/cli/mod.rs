@@ -8,6 +8,8 @@
 //! - [`eval`]: `airlift eval`, a restoration scored against a full-band reference
 //!   ([`metrics`]);
 //! - [`bench`]: `airlift bench`, the speed figures of the README;
+//! - [`soak`]: `airlift soak`, the engine paced in real time for hours, for the README's
+//!   reliability figures;
 //! - [`offline`]: a file through the engine, as the plugin would render it, for every command;
 //! - [`report`]: what the commands print: words, JSON and progress.
 //!
@@ -22,3 +24,4 @@ pub mod metrics;
 pub mod offline;
 pub mod render;
 pub mod report;
+pub mod soak;

@@ -413,6 +413,19 @@ pub fn status_line(model: &EditorModel) -> String {
     if status.provider.is_some() {
         parts.push(format!("{} dropouts", status.dropouts));
     }
+    if status.model_errors > 0 {
+        let noun = if status.model_errors == 1 {
+            "model error"
+        } else {
+            "model errors"
+        };
+        parts.push(format!("{} {noun}", status.model_errors));
+    }
+    if status.model_stopped {
+        parts.push("model stopped".into());
+    } else if status.model_stalled {
+        parts.push("model stalled".into());
+    }
     if status.holes_filled {
         parts.push("filling codec holes".into());
     } else if status.holes_found {

@@ -14,6 +14,9 @@
 //! correction of every frame is kept until then: in real time, a frame whose model result has
 //! not arrived gets it instead (the overlap-add crossfades the switch) and the dropout counter
 //! rises; offline, the engine waits for every result, so a bounce equals an unhurried run.
+//! A frame the model failed on (an ONNX Runtime error, a non-finite output) gets SBR the same
+//! way and counts as a model error; a worker that died leaves SBR to generate every frame
+//! until the next activation starts a new one. The status says which of these happened.
 
 pub mod remembered;
 pub mod requests;
@@ -51,6 +54,10 @@ pub const DETECT_AGAIN_NO_LIMIT_SECONDS: f32 = 2.0;
 
 /// Whole hops a model result may take beyond its look-ahead before its frame falls back to SBR.
 pub const INFERENCE_SLACK_FRAMES: usize = 2;
+
+/// Seconds of model frames late in a row after which the status says the model has stalled
+/// (SBR fills in meanwhile, and the model takes over again when it is back).
+pub const STALL_SECONDS: f32 = 0.25;
 
 /// The longest the offline path sleeps before it looks again for ring space or a model
 /// result; the worker wakes it as soon as either is there, so this only bounds the wait for a
@@ -223,6 +230,14 @@ pub struct Engine {
     mode: ProcessingMode,
     /// Frames the model was late for (replaced by SBR).
     dropouts: u64,
+    /// Model frames late in a row, up to now.
+    late_in_a_row: u32,
+    /// Frames the model failed on (an ONNX Runtime error or a non-finite output), replaced by
+    /// SBR.
+    model_errors: u64,
+    /// Whether the worker thread has died: SBR generates the band until the next activation
+    /// builds a new worker.
+    model_stopped: bool,
     /// Frames whose high band came from the model.
     model_frames: u64,
     /// Whether to keep the display spectra (only while an editor shows them).
@@ -326,6 +341,9 @@ impl Engine {
             audible_top_bin: (crate::dsp::holes::UNLIMITED_TOP_HZ / layout.bin_hz()) as usize,
             mode,
             dropouts: 0,
+            late_in_a_row: 0,
+            model_errors: 0,
+            model_stopped: false,
             model_frames: 0,
             display_enabled: false,
             display_input: vec![0.0; layout.num_bins()],
@@ -490,21 +508,36 @@ impl Engine {
     pub fn status(&self) -> EngineStatus {
         EngineStatus {
             requested_model: self.settings.model,
-            active_model: self.worker_model.unwrap_or(ModelKind::Sbr),
+            active_model: self
+                .worker_model
+                .filter(|_| !self.model_stopped)
+                .unwrap_or(ModelKind::Sbr),
             detection: self.detector.detection(),
             applied_cutoff_hz: self.band_request_hz.filter(|_| self.band_active),
             latency_samples: self.latency_samples(),
             sample_rate_hz: self.layout.sample_rate_hz,
             rejected_samples: self.rejected_samples,
             dropouts: self.dropouts,
+            model_errors: self.model_errors,
+            model_stalled: !self.model_stopped
+                && self.late_in_a_row as f32 >= STALL_SECONDS * self.layout.frames_per_second(),
+            model_stopped: self.model_stopped,
             model_frames: self.model_frames,
-            provider: self.worker.as_ref().map(|w| w.provider),
-            inference_load: self.worker.as_ref().map(|w| {
-                use std::sync::atomic::Ordering::Relaxed;
-                let frames = w.timings.frames.load(Relaxed).max(1) as f32;
-                let hop_nanos = self.layout.hop_size as f32 / self.layout.sample_rate_hz * 1e9;
-                w.timings.handle_nanos.load(Relaxed) as f32 / frames / hop_nanos
-            }),
+            provider: self
+                .worker
+                .as_ref()
+                .filter(|_| !self.model_stopped)
+                .map(|w| w.provider),
+            inference_load: self
+                .worker
+                .as_ref()
+                .filter(|_| !self.model_stopped)
+                .map(|w| {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    let frames = w.timings.frames.load(Relaxed).max(1) as f32;
+                    let hop_nanos = self.layout.hop_size as f32 / self.layout.sample_rate_hz * 1e9;
+                    w.timings.handle_nanos.load(Relaxed) as f32 / frames / hop_nanos
+                }),
             holes_found: self.holes.holes_found(),
             holes_filled: self.holes.holes_found() && self.settings.codec_repair,
             band_limit_remembered: self.held_remembered,
@@ -679,7 +712,11 @@ impl Engine {
                 );
             }
         }
-        if let Some(worker) = &mut self.worker {
+        if let Some(worker) = &self.worker {
+            // A worker that died is not waited for, nor sent to: SBR carries on alone.
+            self.model_stopped |= !worker.is_alive();
+        }
+        if let Some(worker) = self.worker.as_mut().filter(|_| !self.model_stopped) {
             let cutoff = self.band_request_hz.filter(|_| self.band_active);
             let mut spectra: [&[Complex<f32>]; MAX_MODEL_CHANNELS] = [&[]; MAX_MODEL_CHANNELS];
             for (spectrum, channel) in spectra.iter_mut().zip(&self.channels) {
@@ -707,28 +744,32 @@ impl Engine {
         let target_slot = target as usize % slots;
         let mut from_model = false;
         let used_channels = self.channels.len().min(MAX_MODEL_CHANNELS);
-        if let Some(worker) = &mut self.worker {
+        if let Some(worker) = self.worker.as_mut().filter(|_| !self.model_stopped) {
             let mut corrections: [&mut [Complex<f32>]; MAX_MODEL_CHANNELS] = Default::default();
             for (correction, channel) in corrections.iter_mut().zip(self.channels.iter_mut()) {
                 *correction = &mut channel.correction_spectrum;
             }
             let corrections = &mut corrections[..used_channels];
-            loop {
+            let received = loop {
                 match worker.try_receive(target, corrections) {
-                    Some(ok) => {
-                        from_model = ok;
-                        break;
-                    }
                     None if self.mode == ProcessingMode::Offline && worker.is_alive() => {
                         worker.wait_for_worker(OFFLINE_WAIT_LIMIT);
                     }
-                    None => break,
+                    received => break received,
                 }
-            }
-            if from_model {
-                self.model_frames += 1;
-            } else {
-                self.dropouts += 1;
+            };
+            match received {
+                Some(true) => {
+                    from_model = true;
+                    self.model_frames += 1;
+                    self.late_in_a_row = 0;
+                }
+                Some(false) => self.model_errors += 1,
+                None if worker.is_alive() => {
+                    self.dropouts += 1;
+                    self.late_in_a_row = self.late_in_a_row.saturating_add(1);
+                }
+                None => self.model_stopped = true,
             }
         }
         if self.display_enabled {

@@ -41,6 +41,31 @@ const RESULT_SPACE_WAIT: Duration = Duration::from_micros(200);
 pub struct WorkerOptions {
     /// Extra time the worker spends on every frame, to force late frames in tests.
     pub injected_delay: Duration,
+    /// Faults to inject, for the fault-injection tests: none by default.
+    pub faults: InjectedFaults,
+}
+
+/// Faults the worker injects at given frames (the engine's frame indices, as requested), so
+/// that tests can check what the engine makes of a model that stalls, fails or stops.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InjectedFaults {
+    /// Before it generates from this request, the worker stalls for this long (a model that
+    /// hangs, a machine that preempts the thread).
+    pub stall: Option<(u32, Duration)>,
+    /// The model run for this request fails, as an ONNX Runtime error would.
+    pub error_at: Option<u32>,
+    /// At this request the worker thread panics and ends (a model that dies part-way).
+    pub panic_at: Option<u32>,
+}
+
+/// Sets the worker's "alive" flag to false when the worker thread ends, by return or by
+/// panic, so that the engine learns of a worker that died.
+struct AliveGuard(Arc<AtomicBool>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 /// Where the worker's time goes, for benchmarks: updated by the worker, read by anyone.
@@ -150,6 +175,7 @@ impl WorkerLink {
         let thread = std::thread::Builder::new()
             .name("airlift-inference".into())
             .spawn(move || {
+                let _alive = AliveGuard(thread_alive);
                 #[cfg(target_os = "linux")]
                 // SAFETY: gettid has no preconditions.
                 worker
@@ -157,7 +183,6 @@ impl WorkerLink {
                     .os_thread_id
                     .store(unsafe { libc::gettid() } as u64, Ordering::Release);
                 worker.run(&thread_stop, &worker_wake, &notify_link);
-                thread_alive.store(false, Ordering::Release);
             })?;
         Ok(Self {
             requests,
@@ -187,7 +212,7 @@ impl WorkerLink {
         format!("{} on ONNX Runtime ({})", self.model_name, self.provider)
     }
 
-    /// Whether the worker thread still runs.
+    /// Whether the worker thread still runs: false once it has stopped, or died of a panic.
     pub fn is_alive(&self) -> bool {
         self.alive.load(Ordering::Acquire)
     }
@@ -311,6 +336,9 @@ struct Worker {
     weights_history: Vec<f32>,
     /// The frame index expected next; a gap resets the history.
     next_index: Option<u32>,
+    /// The first frame received since the history was last reset: frames before it were
+    /// never received, so no result is made for them (the engine counts them late).
+    first_index: u32,
     /// Model input `[channels, frames, model_bins]`.
     input: Vec<f32>,
     /// The bins the model sees ([`model_bins`]): the first ones of every spectrum.
@@ -359,6 +387,7 @@ impl Worker {
             cutoff_history: vec![None; lookahead + 1],
             weights_history: vec![0.0; (lookahead + 1) * 2 * bins],
             next_index: None,
+            first_index: 0,
             input: vec![0.0; channels * frames * model_bins],
             model_bins,
             band: BandLayout::with_capacity(&layout),
@@ -390,6 +419,7 @@ impl Worker {
             self.record[first.len()..].copy_from_slice(second);
             chunk.commit_all();
             notify_link.unpark();
+            self.inject_before_frame();
             if self.take_frame().is_some() {
                 let handled = started.elapsed().as_nanos() as u64;
                 self.timings
@@ -416,6 +446,21 @@ impl Worker {
         }
     }
 
+    /// Injects the faults asked for at the request in `self.record`: a stall, or the thread's
+    /// death.
+    fn inject_before_frame(&self) {
+        let index = self.record[0].to_bits();
+        let faults = self.options.faults;
+        if let Some((at, stall)) = faults.stall {
+            if at == index {
+                std::thread::sleep(stall);
+            }
+        }
+        if faults.panic_at == Some(index) {
+            panic!("injected fault: the inference thread dies at frame {index}");
+        }
+    }
+
     /// Files the request in `self.record` into the history and, once the look-ahead is there,
     /// generates the frame `lookahead` back, leaving its result record in `self.record`.
     fn take_frame(&mut self) -> Option<u32> {
@@ -434,6 +479,7 @@ impl Worker {
             }
             self.cutoff_history.fill(None);
             self.generator.reset();
+            self.first_index = index;
         }
         self.next_index = Some(index.wrapping_add(1));
         let slot = index as usize % frames;
@@ -462,8 +508,13 @@ impl Worker {
             return None;
         }
         let target = index - lookahead as u32;
+        if target < self.first_index {
+            // Its spectrum never came (the ring was full while the worker stalled).
+            return None;
+        }
         let target_slot = target as usize % (lookahead + 1);
-        let mut ok = self.generate(index, target_slot).is_ok();
+        let mut ok = self.generate(index, target_slot).is_ok()
+            && self.options.faults.error_at != Some(index);
         if ok && !self.record[2..].iter().all(|v| v.is_finite()) {
             // A model that overflows must not reach the output: the engine uses SBR instead.
             self.record[2..].fill(0.0);
