@@ -9,6 +9,11 @@
 //! - `test`: the full test suite (Rust tests, the real bundle in a CLAP host and in pedalboard).
 //! - `bench`: speed of the engine and of the command-line render on one core, then folder jobs
 //!   and the inference worker's wake-up on every core.
+//! - `soak [ARGS]`: `airlift soak` on the demo with the release CLI; `soak --load [--minutes M]`
+//!   finds the largest count of U-Net instances (16 down to 2) that runs without a dropout.
+//! - `fuzz [--files N] [--seed S] [--timeout-seconds T] [--jobs J]`: renders mutated copies of
+//!   a recorded excerpt in every format the decoders read, and counts crashes, hangs, partial
+//!   files and unclear errors (`target/fuzz/summary.json`).
 //! - `train ddsp`: synthesizes the training music, trains the DDSP model, exports
 //!   `models/ddsp.onnx` with its manifest and reference files, and measures it against SBR on
 //!   the validation split (a Python venv in `target/train-venv`).
@@ -18,8 +23,10 @@
 //! - `screenshot`: opens the editor of the standalone application in a virtual X display
 //!   (Xvfb), playing the demo clip, and saves a screenshot to `target/editor/editor.png`.
 
+mod fuzz;
 mod onnxruntime;
 mod python;
+mod soak;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +73,8 @@ fn main() -> Result<()> {
         "setup" => system::ensure_packages(),
         "screenshot" => screenshot(&root).map(|path| println!("{}", path.display())),
         "bench" => bench(&root),
+        "soak" => soak::soak(&root, &args.collect::<Vec<_>>()),
+        "fuzz" => fuzz::fuzz(&root, &args.collect::<Vec<_>>()),
         "corpus" => corpus(&root, &args.collect::<Vec<_>>()),
         "quality" => quality(&root, &args.collect::<Vec<_>>()),
         "top-band" => top_band(&root),
@@ -81,7 +90,7 @@ fn main() -> Result<()> {
             }
         }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | corpus | quality [--before BIN] | top-band | train <ddsp | unet> | spectrograms | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | soak [--load] [ARGS] | fuzz [--files N] [--seed S] [--timeout-seconds T] [--jobs J] | corpus | quality [--before BIN] | top-band | train <ddsp | unet> | spectrograms | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -306,19 +315,29 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn bench(root: &Path) -> Result<()> {
+/// Builds the release CLI, puts ONNX Runtime beside it and returns its path.
+fn release_cli(root: &Path) -> Result<PathBuf> {
     run(cargo().args(["build", "--release", "-p", PACKAGE, "--bin", "airlift"]))?;
     place_runtime_for_cli(root, "release")?;
-    let cli = root.join("target/release/airlift");
-    // The shipped models, embedded in the CLI: an empty user model folder, unless one is set.
-    let models = match std::env::var_os("AIRLIFT_MODEL_DIR") {
+    Ok(root.join("target/release/airlift"))
+}
+
+/// The user model folder to run the CLI with (`AIRLIFT_MODEL_DIR`): the one set in the
+/// environment, or else an empty folder, so that the shipped models embedded in the CLI run.
+fn user_model_dir(root: &Path) -> Result<PathBuf> {
+    Ok(match std::env::var_os("AIRLIFT_MODEL_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => {
-            let empty = root.join("target/bench-no-user-models");
+            let empty = root.join("target/cli-no-user-models");
             std::fs::create_dir_all(&empty)?;
             empty
         }
-    };
+    })
+}
+
+fn bench(root: &Path) -> Result<()> {
+    let cli = release_cli(root)?;
+    let models = user_model_dir(root)?;
     // The engine part on one core: the engine is single-threaded, and pinning keeps the
     // figure honest.
     let mut command = if Command::new("taskset").arg("-V").output().is_ok() {

@@ -29,6 +29,10 @@ pub const PACKAGES: &[&str] = &[
     "imagemagick",
 ];
 
+/// Decoder fuzzing (`cargo xtask fuzz`): sox cuts the seed files, lame, vorbis-tools and
+/// ffmpeg encode the MP3, Ogg and AAC ones.
+pub const FUZZ_PACKAGES: &[&str] = &["sox", "lame", "vorbis-tools", "ffmpeg"];
+
 /// Training data: fluidsynth and the General MIDI soundfont render the generated music; lame
 /// makes the MP3 band limits, and vorbis-tools the Vorbis ones.
 pub const TRAINING_PACKAGES: &[&str] = &[

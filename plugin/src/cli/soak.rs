@@ -519,12 +519,7 @@ fn read_process(started: Instant) -> Option<MonitorSample> {
 }
 
 /// Prints the figures.
-fn report(
-    options: &SoakOptions,
-    counts: &Counts,
-    times: &[BlockTimes],
-    samples: &[MonitorSample],
-) {
+fn report(options: &SoakOptions, counts: &Counts, times: &[BlockTimes], samples: &[MonitorSample]) {
     let (wall_seconds, audio_seconds) = (counts.wall_seconds, counts.audio_seconds);
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!(

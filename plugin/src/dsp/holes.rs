@@ -115,8 +115,8 @@ pub const LIVE_FLOOR_DB: f32 = -100.0;
 
 /// Per-channel state of the fill.
 struct ChannelHoles {
-    /// The neighbourhood maxima (dB) of the last `HISTORY_FRAMES + 1` frames, oldest first
-    /// by ring index.
+    /// The neighbourhood maxima (power) of the last `HISTORY_FRAMES + 1` frames, oldest
+    /// first by ring index.
     history: Vec<Vec<f32>>,
     /// Ring index of the newest frame in `history`.
     newest: usize,
@@ -132,19 +132,20 @@ pub struct HoleFiller {
     fill_reach_bins: usize,
     /// Neighbourhood half-width of the flicker count, in bins.
     flicker_reach_bins: usize,
-    /// The level (dB) of a full-scale sine's bin: the reference of [`LIVE_FLOOR_DB`].
-    full_scale_db: f32,
+    /// The power of [`LIVE_FLOOR_DB`] under a full-scale sine's bin. Levels are compared as
+    /// powers against powers scaled by constant factors (the dB thresholds), which decides as
+    /// dB would without a logarithm per bin.
+    live_floor_power: f32,
     /// This frame's power per bin, summed over the channels.
     summed_power: Vec<f32>,
-    /// The summed level (dB) of the last [`FLICKER_FRAMES`] frames, by frame index modulo
-    /// that.
-    summed_db: Vec<Vec<f32>>,
-    /// Their neighbourhood maxima (dB), the same way.
-    summed_near_db: Vec<Vec<f32>>,
+    /// The summed power of the last [`FLICKER_FRAMES`] frames, by frame index modulo that.
+    summed_levels: Vec<Vec<f32>>,
+    /// Their neighbourhood maxima, the same way.
+    summed_near: Vec<Vec<f32>>,
     /// Frames added since the last reset.
     frames: u32,
-    /// Scratch: levels in dB.
-    scratch_db: Vec<f32>,
+    /// Scratch: one channel's power per bin.
+    scratch_power: Vec<f32>,
     /// Scratch of the running maxima.
     scratch_suffix: Vec<f32>,
     /// The running share of flickering bins.
@@ -174,12 +175,12 @@ impl HoleFiller {
             start_bin: (HOLE_START_HZ / bin_hz).ceil() as usize,
             fill_reach_bins: (NEIGHBOURHOOD_HZ / bin_hz).round() as usize,
             flicker_reach_bins: (FLICKER_NEIGHBOURHOOD_HZ / bin_hz).round() as usize,
-            full_scale_db: 20.0 * window_gain.log10(),
+            live_floor_power: window_gain * window_gain * db_power(LIVE_FLOOR_DB),
             summed_power: vec![0.0; bins],
-            summed_db: (0..FLICKER_FRAMES).map(|_| vec![0.0; bins]).collect(),
-            summed_near_db: (0..FLICKER_FRAMES).map(|_| vec![0.0; bins]).collect(),
+            summed_levels: (0..FLICKER_FRAMES).map(|_| vec![0.0; bins]).collect(),
+            summed_near: (0..FLICKER_FRAMES).map(|_| vec![0.0; bins]).collect(),
             frames: 0,
-            scratch_db: vec![0.0; bins],
+            scratch_power: vec![0.0; bins],
             scratch_suffix: vec![0.0; bins],
             share: 0.0,
             share_weight: 1.0 / (SHARE_SECONDS * layout.frames_per_second()),
@@ -202,8 +203,8 @@ impl HoleFiller {
     /// Forgets everything heard, as after a transport jump or a change of material.
     pub fn reset(&mut self) {
         self.summed_power.fill(0.0);
-        for levels in self.summed_db.iter_mut().chain(&mut self.summed_near_db) {
-            levels.fill(f32::NEG_INFINITY);
+        for levels in self.summed_levels.iter_mut().chain(&mut self.summed_near) {
+            levels.fill(0.0);
         }
         self.frames = 0;
         self.share = 0.0;
@@ -211,7 +212,7 @@ impl HoleFiller {
         self.found = false;
         for (c, channel) in self.channels.iter_mut().enumerate() {
             for levels in &mut channel.history {
-                levels.fill(f32::NEG_INFINITY);
+                levels.fill(0.0);
             }
             channel.newest = 0;
             channel.seed = 0x2545_F491 ^ (c as u32).wrapping_mul(0x9E37_79B9);
@@ -223,13 +224,13 @@ impl HoleFiller {
     /// frames follow no frame of it.
     pub fn rewind(&mut self) {
         self.summed_power.fill(0.0);
-        for levels in self.summed_db.iter_mut().chain(&mut self.summed_near_db) {
-            levels.fill(f32::NEG_INFINITY);
+        for levels in self.summed_levels.iter_mut().chain(&mut self.summed_near) {
+            levels.fill(0.0);
         }
         self.frames = 0;
         for channel in &mut self.channels {
             for levels in &mut channel.history {
-                levels.fill(f32::NEG_INFINITY);
+                levels.fill(0.0);
             }
         }
     }
@@ -271,20 +272,19 @@ impl HoleFiller {
         let (now, counted_frame) = (ring(0), ring(FLICKER_REACH_FRAMES));
         let earlier = FLICKER_REACH_FRAMES + 2..=2 * FLICKER_REACH_FRAMES;
         let later = 0..=FLICKER_REACH_FRAMES - 2;
-        for (level, power) in self.summed_db[now].iter_mut().zip(&self.summed_power) {
-            *level = power_db(*power);
-        }
+        self.summed_levels[now].copy_from_slice(&self.summed_power);
         self.summed_power.fill(0.0);
         sliding_max(
-            &self.summed_db[now],
+            &self.summed_levels[now],
             self.flicker_reach_bins,
             &mut self.scratch_suffix,
-            &mut self.summed_near_db[now],
+            &mut self.summed_near[now],
         );
-        let top = top_bin.min(self.scratch_db.len());
+        let top = top_bin.min(self.scratch_power.len());
         if top > self.start_bin && self.frames as usize >= FLICKER_FRAMES - 1 {
-            let live_floor = self.full_scale_db + LIVE_FLOOR_DB;
-            let (levels, near) = (&self.summed_db, &self.summed_near_db[counted_frame]);
+            let live_floor = self.live_floor_power;
+            let (recent, depth) = (db_power(-FLICKER_RECENT_DB), db_power(-FLICKER_DEPTH_DB));
+            let (levels, near) = (&self.summed_levels, &self.summed_near[counted_frame]);
             let (mut flickering, mut counted) = (0u32, 0u32);
             let mut previous_flickered = false;
             for k in self.start_bin..top {
@@ -293,8 +293,8 @@ impl HoleFiller {
                     continue;
                 }
                 counted += 1;
-                let present = near[k] - FLICKER_RECENT_DB;
-                let deep = levels[counted_frame][k] < near[k] - FLICKER_DEPTH_DB;
+                let present = near[k] * recent;
+                let deep = levels[counted_frame][k] < near[k] * depth;
                 let flickered = deep
                     && earlier.clone().any(|back| levels[ring(back)][k] > present)
                     && later.clone().any(|back| levels[ring(back)][k] > present);
@@ -336,13 +336,13 @@ impl HoleFiller {
         correction: &mut [Complex<f32>],
     ) -> bool {
         correction.fill(Complex::new(0.0, 0.0));
-        for (level, bin) in self.scratch_db.iter_mut().zip(spectrum) {
-            *level = power_db(bin.norm_sqr());
+        for (level, bin) in self.scratch_power.iter_mut().zip(spectrum) {
+            *level = bin.norm_sqr();
         }
         let state = &mut self.channels[channel];
         state.newest = (state.newest + 1) % state.history.len();
         sliding_max(
-            &self.scratch_db,
+            &self.scratch_power,
             self.fill_reach_bins,
             &mut self.scratch_suffix,
             &mut state.history[state.newest],
@@ -351,23 +351,24 @@ impl HoleFiller {
             return false;
         }
         let top = top_bin.min(spectrum.len());
-        let live_floor = self.full_scale_db + LIVE_FLOOR_DB;
+        let live_floor = self.live_floor_power;
         let confidence = ((self.share - FOUND_SHARE) / (FULL_FILL_SHARE - FOUND_SHARE))
             .clamp(0.0, 1.0)
             .min(self.limit_share);
         let fill_under_db =
             HOLE_DEPTH_DB + confidence * (FILL_UNDER_NEIGHBOURHOOD_DB - HOLE_DEPTH_DB);
+        let (hole_depth, fill_under) = (db_power(-HOLE_DEPTH_DB), db_power(-fill_under_db));
         let mut added = false;
         for k in self.start_bin..top {
             let near = state
                 .history
                 .iter()
                 .map(|levels| levels[k])
-                .fold(f32::NEG_INFINITY, f32::max);
-            if near < live_floor || self.scratch_db[k] > near - HOLE_DEPTH_DB {
+                .fold(0.0, f32::max);
+            if near < live_floor || self.scratch_power[k] > near * hole_depth {
                 continue;
             }
-            let target_power = db_power(near - fill_under_db);
+            let target_power = near * fill_under;
             let input_power = spectrum[k].norm_sqr();
             let amplitude = (target_power - input_power).max(0.0).sqrt();
             let mut bin = next_phasor(&mut state.seed) * amplitude;
@@ -379,15 +380,6 @@ impl HoleFiller {
             added = true;
         }
         added
-    }
-}
-
-/// A power in dB, with silence at minus infinity.
-fn power_db(power: f32) -> f32 {
-    if power > 0.0 {
-        10.0 * power.log10()
-    } else {
-        f32::NEG_INFINITY
     }
 }
 

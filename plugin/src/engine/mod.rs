@@ -209,6 +209,11 @@ pub struct Engine {
     /// Frames still to come whose window holds a muted sample: the detector does not learn
     /// from them (they are not the music).
     corrupt_frames_left: usize,
+    /// Whether this hop's frame went to the detector and waits for its
+    /// [`CutoffDetector::finish_frame`] at mid-hop ([`Engine::finish_listening`]).
+    detector_pending: bool,
+    /// Whether this hop's frame waits for the codec hole finder's flicker count at mid-hop.
+    holes_pending: bool,
     /// The inference worker, when a neural model runs.
     worker: Option<WorkerLink>,
     /// The model the worker runs.
@@ -331,6 +336,8 @@ impl Engine {
             settings,
             rejected_samples: 0,
             corrupt_frames_left: 0,
+            detector_pending: false,
+            holes_pending: false,
             worker,
             worker_model,
             delay_frames,
@@ -410,6 +417,7 @@ impl Engine {
         self.corrupt_frames_left = 0;
         self.detector.reset();
         self.holes.reset();
+        self.drop_pending_listening();
         self.band_request_hz = None;
         self.held_cutoff_hz = None;
         self.held_remembered = false;
@@ -428,6 +436,7 @@ impl Engine {
         self.held_no_limit_frames = 0;
         self.detector.reset();
         self.holes.reset();
+        self.drop_pending_listening();
     }
 
     /// Starts from what a saved state remembers of this material ([`RememberedBand`]), as a
@@ -440,6 +449,7 @@ impl Engine {
     pub fn remember(&mut self, remembered: RememberedBand) {
         self.detector.reset();
         self.holes.reset();
+        self.drop_pending_listening();
         self.held_no_limit_frames = 0;
         self.held_cutoff_hz = remembered.band_limit_hz();
         self.held_remembered = self.held_cutoff_hz.is_some();
@@ -473,6 +483,7 @@ impl Engine {
     /// hole finder, with all they heard. The engine listens afresh from here. For a second
     /// pass over the same material ([`Engine::adopt_learned`]).
     pub fn take_learned(&mut self) -> Learned {
+        self.drop_pending_listening();
         Learned {
             layout: self.layout,
             channels: self.channels.len(),
@@ -496,6 +507,7 @@ impl Engine {
         }
         self.detector = learned.detector;
         self.holes = learned.holes;
+        self.drop_pending_listening();
         self.holes.rewind();
         self.held_cutoff_hz = None;
         self.held_remembered = false;
@@ -587,9 +599,18 @@ impl Engine {
         debug_assert!(block.iter().all(|channel| channel.len() == len));
         debug_assert_eq!(block.len(), self.channels.len());
         let hop = self.layout.hop_size;
+        let mid_hop = hop / 2;
         let mut offset = 0;
         while offset < len {
-            let chunk = (len - offset).min(hop - self.hop_position);
+            // Chunks end at mid-hop, where the listening of the last frame is finished, and at
+            // the end of the hop, where the next frame is analysed and synthesized: both by
+            // sample position, so the output is the same for every block size.
+            let stop = if self.hop_position < mid_hop {
+                mid_hop
+            } else {
+                hop
+            };
+            let chunk = (len - offset).min(stop - self.hop_position);
             self.mix.fill(&mut self.mix_values[..chunk]);
             self.gain.fill(&mut self.gain_values[..chunk]);
             self.dry_share.fill(&mut self.dry_share_values[..chunk]);
@@ -621,6 +642,9 @@ impl Engine {
             offset += chunk;
             self.hop_position += chunk;
             self.ring_position = (self.ring_position + chunk) % self.channels[0].ring.len();
+            if self.hop_position == mid_hop {
+                self.finish_listening();
+            }
             if self.hop_position == hop {
                 self.hop_position = 0;
                 self.process_frame();
@@ -651,11 +675,11 @@ impl Engine {
                 self.holes.add_channel(&channel.spectrum);
             }
         }
-        if self.corrupt_frames_left == 0 {
-            self.detector.finish_frame();
-        } else {
-            self.corrupt_frames_left -= 1;
-        }
+        // The detector and the hole finder finish listening to this frame at mid-hop, half a
+        // hop from this frame's own work: their periodic searches do not add to its block.
+        self.detector_pending = self.corrupt_frames_left == 0;
+        self.holes_pending = true;
+        self.corrupt_frames_left = self.corrupt_frames_left.saturating_sub(1);
         self.detector
             .write_fill_weights_holding(self.held_cutoff_hz, &mut self.fill_weights);
         self.update_held();
@@ -665,10 +689,6 @@ impl Engine {
         let slot = index as usize % slots;
         self.pending_active[slot] = self.band_active;
         let hole_top_bin = self.hole_top_bin();
-        self.holes.finish_frame(
-            hole_top_bin.unwrap_or(self.audible_top_bin),
-            self.band_limit_hz(),
-        );
         let fill_holes = self.settings.codec_repair && self.holes.holes_found();
         self.holes_active[slot] = false;
         for (c, channel) in self.channels.iter_mut().enumerate() {
@@ -827,6 +847,26 @@ impl Engine {
             }
         }
         self.advance_output();
+    }
+
+    /// Finishes listening to the last frame, half a hop after it was analysed: the
+    /// band-limit detector folds it in (and searches for the edge when it is time), and the
+    /// hole finder counts its flickering bins. What they conclude applies from the next frame.
+    fn finish_listening(&mut self) {
+        if std::mem::take(&mut self.detector_pending) {
+            self.detector.finish_frame();
+        }
+        if std::mem::take(&mut self.holes_pending) {
+            let top_bin = self.hole_top_bin().unwrap_or(self.audible_top_bin);
+            self.holes.finish_frame(top_bin, self.band_limit_hz());
+        }
+    }
+
+    /// Forgets a frame analysed but not yet finished listening to, when the detector and the
+    /// hole finder start afresh.
+    fn drop_pending_listening(&mut self) {
+        self.detector_pending = false;
+        self.holes_pending = false;
     }
 
     /// Moves the finished hop of the overlap-add to the output queue.
