@@ -2,9 +2,12 @@
 //! figures of the README's "Reliability" section.
 //!
 //! One audio thread hands blocks to every instance in turn, at the pace of the sample clock: a
-//! block of `block_size` samples is due one block period after it was captured, and a block
-//! finished later is a dropout (an xrun, as an audio interface would hear it). Frames whose
-//! model result came late and were filled by SBR count as dropouts too.
+//! block of `block_size` samples is due one block period after it was captured. Two things
+//! make a block late, and the soak tells them apart: the plugin's own work (the instances'
+//! `process` calls together took longer than a block period: an overrun, Airlift's dropout),
+//! and the machine (the thread woke late, or was not running: a shared virtual machine's host
+//! takes its CPUs away at times, which the soak reads as steal time in `/proc/stat`). Frames
+//! whose model result came late and were filled by SBR are counted too.
 //!
 //! With one instance (the soak) the run is cut into segments, as an engineer's session goes:
 //! every segment is a new activation at another sample rate (48, 44.1, 48, 96 kHz in turn),
@@ -76,6 +79,9 @@ struct MonitorSample {
     threads: u64,
     /// CPU time of the process so far (user and system), in seconds.
     cpu_seconds: f64,
+    /// Time the machine's host took the CPUs away so far (steal, summed over CPUs), in
+    /// seconds.
+    steal_seconds: f64,
 }
 
 /// Process time per block at one sample rate.
@@ -134,8 +140,11 @@ impl BlockTimes {
 /// What the soak counted.
 #[derive(Default)]
 struct Counts {
-    /// Blocks finished after their deadline.
+    /// Blocks finished after their deadline (what an audio interface would hear).
     xruns: u64,
+    /// Blocks whose `process` calls together took longer than a block period: the
+    /// plugin's own dropouts.
+    overruns: u64,
     /// Model frames filled by SBR because their result came late.
     late_frames: u64,
     /// Model frames that failed.
@@ -244,6 +253,7 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
             &mut times[slot],
         );
         counts.xruns += outcome.xruns;
+        counts.overruns += outcome.overruns;
         counts.state_loads += outcome.state_loads;
         counts.late_wakeups += outcome.late_wakeups;
         counts.audio_seconds += outcome.audio_seconds;
@@ -319,6 +329,8 @@ fn activate(
 struct SegmentOutcome {
     /// Blocks finished after their deadline.
     xruns: u64,
+    /// Blocks whose `process` calls took longer than a block period.
+    overruns: u64,
     /// State saves and loads.
     state_loads: u64,
     /// Blocks whose processing began over half a period late.
@@ -345,6 +357,7 @@ fn run_segment(
     let mut buffers = vec![[vec![0.0f32; block_size], vec![0.0f32; block_size]]; engines.len()];
     let mut outcome = SegmentOutcome {
         xruns: 0,
+        overruns: 0,
         state_loads: 0,
         late_wakeups: 0,
         audio_seconds: 0.0,
@@ -379,6 +392,7 @@ fn run_segment(
             automate && whole_second % 13 == 12 && whole_second != last_state_second;
         let jump = automate && whole_second % 37 == 36 && whole_second != last_jump_second;
         let detect = automate && whole_second % 31 == 30 && whole_second != last_detect_second;
+        let mut work = Duration::ZERO;
         for (engine, buffer) in engines.iter_mut().zip(buffers.iter_mut()) {
             for (channel, source) in buffer.iter_mut().zip(clip.iter()) {
                 for (i, sample) in channel.iter_mut().enumerate() {
@@ -404,7 +418,12 @@ fn run_segment(
             let [left, right] = buffer;
             engine.process(&mut [&mut left[..], &mut right[..]]);
             let _ = engine.status();
-            times.add(began.elapsed().as_nanos() as u64);
+            let took = began.elapsed();
+            work += took;
+            times.add(took.as_nanos() as u64);
+        }
+        if work > period {
+            outcome.overruns += 1;
         }
         if save_and_load {
             last_state_second = whole_second;
@@ -515,6 +534,13 @@ fn read_process(started: Instant) -> Option<MonitorSample> {
         resident_bytes,
         threads,
         cpu_seconds: (user + system) / ticks,
+        steal_seconds: std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|stat| {
+                let cpu = stat.lines().next()?.split_whitespace().nth(8)?;
+                Some(cpu.parse::<f64>().ok()? / ticks)
+            })
+            .unwrap_or(0.0),
     })
 }
 
@@ -543,8 +569,9 @@ fn report(options: &SoakOptions, counts: &Counts, times: &[BlockTimes], samples:
     println!("| model switches | {} |", counts.model_switches);
     println!("| models that did not start | {} |", counts.start_failures);
     println!("| state saves and loads | {} |", counts.state_loads);
+    println!("| blocks overrun by the plugin | {} |", counts.overruns);
     println!(
-        "| blocks late (xruns) | {} ({} blocks began over half a block late: the thread woke late) |",
+        "| blocks late (xruns) | {} ({} began over half a block late: the thread woke late) |",
         counts.xruns, counts.late_wakeups
     );
     println!(
@@ -596,6 +623,12 @@ fn report(options: &SoakOptions, counts: &Counts, times: &[BlockTimes], samples:
         println!(
             "| CPU | {:.1} % of one core (the whole process) |",
             cpu * 100.0
+        );
+        let steal =
+            (last.steal_seconds - first.steal_seconds) / (last.seconds - first.seconds).max(1e-9);
+        println!(
+            "| CPU taken by the machine's host (steal) | {:.1} % of one core |",
+            steal * 100.0
         );
     }
 }
