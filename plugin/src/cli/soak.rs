@@ -4,9 +4,11 @@
 //! One audio thread hands blocks to every instance in turn, at the pace of the sample clock: a
 //! block of `block_size` samples is due one block period after it was captured. Two things
 //! make a block late, and the soak tells them apart: the plugin's own work (the instances'
-//! `process` calls together took longer than a block period: an overrun, Airlift's dropout),
-//! and the machine (the thread woke late, or was not running: a shared virtual machine's host
-//! takes its CPUs away at times, which the soak reads as steal time in `/proc/stat`). Frames
+//! `process` calls together used more than a block period of the thread's CPU time: an
+//! overrun, Airlift's dropout), and the machine (the thread woke late, or was not running
+//! while it worked: a shared virtual machine's host takes its CPUs away at times, which the
+//! soak reads as steal time in `/proc/stat`). Process time is read both ways: wall time, and
+//! the audio thread's own CPU time, which a preemption does not inflate. Frames
 //! whose model result came late and were filled by SBR are counted too.
 //!
 //! With one instance (the soak) the run is cut into segments, as an engineer's session goes:
@@ -142,9 +144,12 @@ impl BlockTimes {
 struct Counts {
     /// Blocks finished after their deadline (what an audio interface would hear).
     xruns: u64,
-    /// Blocks whose `process` calls together took longer than a block period: the
-    /// plugin's own dropouts.
+    /// Blocks whose `process` calls together used more than a block period of the audio
+    /// thread's CPU time: the plugin's own dropouts.
     overruns: u64,
+    /// Blocks whose work took longer than a block period of wall time but not of CPU time:
+    /// the thread was preempted while it worked.
+    preempted: u64,
     /// Model frames filled by SBR because their result came late.
     late_frames: u64,
     /// Model frames that failed.
@@ -203,6 +208,7 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
 
     let started = Instant::now();
     let mut times: Vec<BlockTimes> = Vec::new();
+    let mut cpu_times: Vec<BlockTimes> = Vec::new();
     let mut remembered = vec![RememberedBand::default(); options.instances];
     let mut segment_index = 0usize;
     let mut previous_model = None;
@@ -235,6 +241,7 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
             Some(slot) => slot,
             None => {
                 times.push(BlockTimes::new(rate));
+                cpu_times.push(BlockTimes::new(rate));
                 times.len() - 1
             }
         };
@@ -251,9 +258,11 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
             run_for,
             automate,
             &mut times[slot],
+            &mut cpu_times[slot],
         );
         counts.xruns += outcome.xruns;
         counts.overruns += outcome.overruns;
+        counts.preempted += outcome.preempted;
         counts.state_loads += outcome.state_loads;
         counts.late_wakeups += outcome.late_wakeups;
         counts.audio_seconds += outcome.audio_seconds;
@@ -271,7 +280,7 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
     counts.wall_seconds = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Release);
     let samples = monitor.join().map_err(|_| "the monitor thread failed")?;
-    report(options, &counts, &times, &samples);
+    report(options, &counts, &times, &cpu_times, &samples);
     Ok(())
 }
 
@@ -329,8 +338,10 @@ fn activate(
 struct SegmentOutcome {
     /// Blocks finished after their deadline.
     xruns: u64,
-    /// Blocks whose `process` calls took longer than a block period.
+    /// Blocks whose `process` calls used more than a block period of CPU time.
     overruns: u64,
+    /// Blocks whose work took over a block period of wall time but not of CPU time.
+    preempted: u64,
     /// State saves and loads.
     state_loads: u64,
     /// Blocks whose processing began over half a period late.
@@ -351,6 +362,7 @@ fn run_segment(
     duration: Duration,
     automate: bool,
     times: &mut BlockTimes,
+    cpu_times: &mut BlockTimes,
 ) -> SegmentOutcome {
     let period = Duration::from_secs_f64(block_size as f64 / rate as f64);
     let blocks = (duration.as_secs_f64() / period.as_secs_f64()).ceil() as u64;
@@ -358,6 +370,7 @@ fn run_segment(
     let mut outcome = SegmentOutcome {
         xruns: 0,
         overruns: 0,
+        preempted: 0,
         state_loads: 0,
         late_wakeups: 0,
         audio_seconds: 0.0,
@@ -393,6 +406,7 @@ fn run_segment(
         let jump = automate && whole_second % 37 == 36 && whole_second != last_jump_second;
         let detect = automate && whole_second % 31 == 30 && whole_second != last_detect_second;
         let mut work = Duration::ZERO;
+        let cpu_before = thread_cpu_nanos();
         for (engine, buffer) in engines.iter_mut().zip(buffers.iter_mut()) {
             for (channel, source) in buffer.iter_mut().zip(clip.iter()) {
                 for (i, sample) in channel.iter_mut().enumerate() {
@@ -422,8 +436,12 @@ fn run_segment(
             work += took;
             times.add(took.as_nanos() as u64);
         }
-        if work > period {
+        let work_cpu = Duration::from_nanos(thread_cpu_nanos().saturating_sub(cpu_before));
+        cpu_times.add(work_cpu.as_nanos() as u64);
+        if work_cpu > period {
             outcome.overruns += 1;
+        } else if work > period {
+            outcome.preempted += 1;
         }
         if save_and_load {
             last_state_second = whole_second;
@@ -475,6 +493,19 @@ fn stereo_clip(channels: &[Vec<f32>]) -> [Vec<f32>; 2] {
     let left = channels[0].clone();
     let right = channels.get(1).unwrap_or(&channels[0]).clone();
     [left, right]
+}
+
+/// The calling thread's CPU time in nanoseconds (0 where it cannot be read).
+fn thread_cpu_nanos() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec it is given.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } != 0 {
+        return 0;
+    }
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
 }
 
 /// Asks for real-time scheduling for this (the audio) thread, as a DAW's audio thread has;
@@ -545,7 +576,13 @@ fn read_process(started: Instant) -> Option<MonitorSample> {
 }
 
 /// Prints the figures.
-fn report(options: &SoakOptions, counts: &Counts, times: &[BlockTimes], samples: &[MonitorSample]) {
+fn report(
+    options: &SoakOptions,
+    counts: &Counts,
+    times: &[BlockTimes],
+    cpu_times: &[BlockTimes],
+    samples: &[MonitorSample],
+) {
     let (wall_seconds, audio_seconds) = (counts.wall_seconds, counts.audio_seconds);
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!(
@@ -569,7 +606,10 @@ fn report(options: &SoakOptions, counts: &Counts, times: &[BlockTimes], samples:
     println!("| model switches | {} |", counts.model_switches);
     println!("| models that did not start | {} |", counts.start_failures);
     println!("| state saves and loads | {} |", counts.state_loads);
-    println!("| blocks overrun by the plugin | {} |", counts.overruns);
+    println!(
+        "| blocks overrun by the plugin | {} (and {} blocks over a block period of wall time only: preempted) |",
+        counts.overruns, counts.preempted
+    );
     println!(
         "| blocks late (xruns) | {} ({} began over half a block late: the thread woke late) |",
         counts.xruns, counts.late_wakeups
@@ -583,9 +623,22 @@ fn report(options: &SoakOptions, counts: &Counts, times: &[BlockTimes], samples:
     for t in times {
         let block_micros = options.block_size as f64 / t.sample_rate_hz as f64 * 1e6;
         println!(
-            "| process time per instance and block at {:.1} kHz (block {:.0} µs) | p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs; {} of {} blocks over a quarter block ({:.0} µs) |",
+            "| process time (wall) per instance and block at {:.1} kHz (block {:.0} µs) | p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs; {} of {} blocks over a quarter block ({:.0} µs) |",
             t.sample_rate_hz as f64 / 1000.0,
             block_micros,
+            t.quantile_micros(0.5),
+            t.quantile_micros(0.999),
+            t.max_nanos as f64 / 1000.0,
+            t.over_micros(block_micros / 4.0),
+            t.count,
+            block_micros / 4.0
+        );
+    }
+    for t in cpu_times {
+        let block_micros = options.block_size as f64 / t.sample_rate_hz as f64 * 1e6;
+        println!(
+            "| the audio thread's CPU time per block, all instances, at {:.1} kHz | p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs; {} of {} blocks over a quarter block ({:.0} µs) |",
+            t.sample_rate_hz as f64 / 1000.0,
             t.quantile_micros(0.5),
             t.quantile_micros(0.999),
             t.max_nanos as f64 / 1000.0,
