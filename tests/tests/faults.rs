@@ -49,9 +49,9 @@ fn engine(mode: ProcessingMode, faults: InjectedFaults) -> Engine {
     .unwrap()
 }
 
-/// Streams `input` in real time but unhurried (each 512-sample block gets 12 ms, more than it
-/// lasts, so that only an injected fault makes a frame late), calling `during` after every
-/// block with the block's first sample.
+/// Streams `input` in real time but unhurried (each 512-sample block of 10.7 ms gets 20 ms, so
+/// that a frame is late only when the worker is held up for some 60 ms: an injected fault, not
+/// the shared machine), calling `during` after every block with the block's first sample.
 fn paced(
     engine: &mut Engine,
     input: &[Vec<f32>],
@@ -63,7 +63,7 @@ fn paced(
         let (left, right) = output.split_at_mut(1);
         engine.process(&mut [&mut left[0][start..end], &mut right[0][start..end]]);
         during(engine, start);
-        std::thread::sleep(Duration::from_millis(12));
+        std::thread::sleep(Duration::from_millis(20));
     }
     output
 }
@@ -144,18 +144,18 @@ fn a_model_that_stalls_for_a_second_is_filled_by_sbr_and_takes_over_again() {
     assert!(!status.model_stalled, "{status:?}");
     assert_eq!(status.model_errors, 0);
     assert!(!status.model_stopped);
-    // About a second of frames at 94 frames a second came late.
-    assert!((60..=130).contains(&status.dropouts), "{status:?}");
+    // The second of the stall at 20 ms a frame: about 50 frames came late.
+    assert!((30..=80).contains(&status.dropouts), "{status:?}");
     assert_eq!(status.active_model, ModelKind::SpectralUnet);
 
     let fault = sample_of_frame(FAULT_FRAME, latency);
     let second = RATE as usize;
     assert!(same(&output, &with_model, 0..fault - 4096));
-    // Well inside the stall: SBR alone.
+    // Well inside the stall (its 50 frames are half a second of audio): SBR alone.
     assert!(same(
         &output,
         &with_sbr,
-        fault + second / 4..fault + 3 * second / 4
+        fault + second / 8..fault + 3 * second / 8
     ));
     // Well after it: the model alone again.
     let end = input[0].len();
