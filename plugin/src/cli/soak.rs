@@ -128,6 +128,26 @@ impl BlockTimes {
         HISTOGRAM_MICROS as f64
     }
 
+    /// The duration of a block of `block_size` samples at this rate, in microseconds.
+    fn block_micros(&self, block_size: usize) -> f64 {
+        block_size as f64 / self.sample_rate_hz as f64 * 1e6
+    }
+
+    /// The figures of a report row: p50, p99.9, maximum, and the blocks over a quarter of a
+    /// block of `block_size` samples.
+    fn summary(&self, block_size: usize) -> String {
+        let quarter_micros = self.block_micros(block_size) / 4.0;
+        format!(
+            "p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs; {} of {} blocks over a quarter block ({:.0} µs)",
+            self.quantile_micros(0.5),
+            self.quantile_micros(0.999),
+            self.max_nanos as f64 / 1000.0,
+            self.over_micros(quarter_micros),
+            self.count,
+            quarter_micros
+        )
+    }
+
     /// Blocks that took longer than `micros`.
     fn over_micros(&self, micros: f64) -> u64 {
         self.histogram
@@ -621,30 +641,18 @@ fn report(
     );
     println!("| model frames failed | {} |", counts.failed_frames);
     for t in times {
-        let block_micros = options.block_size as f64 / t.sample_rate_hz as f64 * 1e6;
         println!(
-            "| process time (wall) per instance and block at {:.1} kHz (block {:.0} µs) | p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs; {} of {} blocks over a quarter block ({:.0} µs) |",
+            "| process time (wall) per instance and block at {:.1} kHz (block {:.0} µs) | {} |",
             t.sample_rate_hz as f64 / 1000.0,
-            block_micros,
-            t.quantile_micros(0.5),
-            t.quantile_micros(0.999),
-            t.max_nanos as f64 / 1000.0,
-            t.over_micros(block_micros / 4.0),
-            t.count,
-            block_micros / 4.0
+            t.block_micros(options.block_size),
+            t.summary(options.block_size)
         );
     }
     for t in cpu_times {
-        let block_micros = options.block_size as f64 / t.sample_rate_hz as f64 * 1e6;
         println!(
-            "| the audio thread's CPU time per block, all instances, at {:.1} kHz | p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs; {} of {} blocks over a quarter block ({:.0} µs) |",
+            "| the audio thread's CPU time per block, all instances, at {:.1} kHz | {} |",
             t.sample_rate_hz as f64 / 1000.0,
-            t.quantile_micros(0.5),
-            t.quantile_micros(0.999),
-            t.max_nanos as f64 / 1000.0,
-            t.over_micros(block_micros / 4.0),
-            t.count,
-            block_micros / 4.0
+            t.summary(options.block_size)
         );
     }
     if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
