@@ -47,6 +47,14 @@ const SEGMENT_PROVIDERS: [ProviderChoice; 3] = [
     ProviderChoice::Cuda,
 ];
 
+/// The sample rates of the soak's warm-up, one segment of every model at each.
+const WARM_UP_RATES_HZ: [u32; 3] = [48_000, 44_100, 96_000];
+
+/// Seconds of the soak's warm-up: a short segment of every model at every rate, so that every
+/// one-time cost (loading ONNX Runtime, a model's first session, a sample rate's first FFT
+/// plans) is paid before memory is measured, and growth after it is growth over time.
+const WARM_UP_SECONDS: f64 = 60.0;
+
 /// The longest block time the histogram holds, in microseconds; longer ones count in its
 /// last bucket (the maximum is kept apart, exactly).
 const HISTOGRAM_MICROS: usize = 200_000;
@@ -195,6 +203,12 @@ struct Counts {
     realtime_priority: bool,
     /// The process before the first activation.
     before_activation: Option<MonitorSample>,
+    /// The process between activations, once every instance was dropped and the allocator
+    /// gave back its free memory (`malloc_trim`): what stays from one activation to the next.
+    between_activations: Vec<MonitorSample>,
+    /// Model frames late while the machine had just stalled the audio thread (it woke late
+    /// or was preempted within the reported latency before the frame was due).
+    late_frames_after_stall: u64,
 }
 
 /// Runs the soak or the session-sized load with `input` (a recorded-music file) looped, and
@@ -212,17 +226,18 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
         total
     };
 
+    let clock = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let monitor = {
         let stop = stop.clone();
         std::thread::Builder::new()
             .name("airlift-soak-monitor".into())
-            .spawn(move || monitor(&stop))
+            .spawn(move || monitor(&stop, clock))
             .map_err(|e| e.to_string())?
     };
     let mut counts = Counts {
         realtime_priority: raise_priority(),
-        before_activation: read_process(Instant::now()),
+        before_activation: read_process(clock),
         ..Counts::default()
     };
 
@@ -234,14 +249,10 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
     let mut previous_model = None;
     let mut position = 0usize;
     while started.elapsed() < total {
-        let (rate, model, provider) = if options.instances == 1 {
-            (
-                SEGMENT_RATES_HZ[segment_index % SEGMENT_RATES_HZ.len()],
-                segment_model(options.model, segment_index),
-                SEGMENT_PROVIDERS[segment_index % SEGMENT_PROVIDERS.len()],
-            )
+        let (rate, model, provider, length) = if options.instances == 1 {
+            soak_segment(options.model, segment_index, segment)
         } else {
-            (48_000, options.model, ProviderChoice::Auto)
+            (48_000, options.model, ProviderChoice::Auto, total)
         };
         if previous_model.is_some_and(|m| m != model) {
             counts.model_switches += 1;
@@ -266,7 +277,7 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
             }
         };
         let left = total.saturating_sub(started.elapsed());
-        let run_for = segment.min(left);
+        let run_for = length.min(left);
         let automate = options.instances == 1;
         let outcome = run_segment(
             &mut engines,
@@ -286,6 +297,7 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
         counts.state_loads += outcome.state_loads;
         counts.late_wakeups += outcome.late_wakeups;
         counts.audio_seconds += outcome.audio_seconds;
+        counts.late_frames_after_stall += outcome.late_frames_after_stall;
         for (engine, saved) in engines.iter().zip(remembered.iter_mut()) {
             let status = engine.status();
             counts.late_frames += status.dropouts;
@@ -295,6 +307,10 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
         }
         // Deactivation: the workers stop and are joined here, off the audio clock.
         drop(engines);
+        give_back_free_memory();
+        if let Some(sample) = read_process(clock) {
+            counts.between_activations.push(sample);
+        }
         segment_index += 1;
     }
     counts.wall_seconds = started.elapsed().as_secs_f64();
@@ -304,8 +320,49 @@ pub fn run(input: &Path, options: &SoakOptions) -> Result<(), String> {
     Ok(())
 }
 
-/// The model of segment `index` of a soak about `base`: `base` in three segments of four, the
-/// other models in turn in the fourth, so that every switch is exercised.
+/// The sample rate, model, provider and length of segment `index` of a soak about `base`
+/// whose regular segments last `segment`. The warm-up comes first: one short segment of every
+/// model at every rate of [`WARM_UP_RATES_HZ`], [`WARM_UP_SECONDS`] in all. The regular
+/// segments follow, with the rates of [`SEGMENT_RATES_HZ`] and the models of
+/// [`segment_model`] in turn.
+fn soak_segment(
+    base: ModelKind,
+    index: usize,
+    segment: Duration,
+) -> (u32, ModelKind, ProviderChoice, Duration) {
+    let models = ModelKind::ALL.len();
+    let warm_up_segments = models * WARM_UP_RATES_HZ.len();
+    if index < warm_up_segments {
+        let length = Duration::from_secs_f64(WARM_UP_SECONDS / warm_up_segments as f64);
+        return (
+            WARM_UP_RATES_HZ[index / models],
+            ModelKind::ALL[index % models],
+            SEGMENT_PROVIDERS[(index + index / models) % SEGMENT_PROVIDERS.len()],
+            length,
+        );
+    }
+    let regular = index - warm_up_segments;
+    (
+        SEGMENT_RATES_HZ[regular % SEGMENT_RATES_HZ.len()],
+        segment_model(base, regular),
+        SEGMENT_PROVIDERS[regular % SEGMENT_PROVIDERS.len()],
+        segment,
+    )
+}
+
+/// Hands the allocator's free memory back to the system (glibc's `malloc_trim`), so that the
+/// resident memory read next is what is still allocated rather than what the allocator keeps
+/// cached: what a leak would grow.
+fn give_back_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The model of regular segment `index` of a soak about `base`: `base` in three segments of
+/// four, the other models in turn in the fourth, so that every switch is exercised.
 fn segment_model(base: ModelKind, index: usize) -> ModelKind {
     if index % 4 != 3 {
         return base;
@@ -368,6 +425,9 @@ struct SegmentOutcome {
     late_wakeups: u64,
     /// Seconds of audio processed.
     audio_seconds: f64,
+    /// Model frames late within the reported latency after the machine stalled the audio
+    /// thread (a late wake-up or a preemption).
+    late_frames_after_stall: u64,
 }
 
 /// Paces blocks through `engines` for `duration`, automating every parameter when `automate`.
@@ -394,7 +454,17 @@ fn run_segment(
         state_loads: 0,
         late_wakeups: 0,
         audio_seconds: 0.0,
+        late_frames_after_stall: 0,
     };
+    // A model frame is due the reported latency after its first sample came in: a stall of
+    // the machine within that window can make it late.
+    let stall_window_blocks = engines
+        .iter()
+        .map(|e| e.latency_samples() as u64 / block_size as u64 + 1)
+        .max()
+        .unwrap_or(0);
+    let mut last_stall_block: Option<u64> = None;
+    let mut late_frames: Vec<u64> = engines.iter().map(|e| e.status().dropouts).collect();
     let clip_len = clip[0].len();
     let start = Instant::now();
     let mut last_state_second = 0u64;
@@ -410,6 +480,7 @@ fn run_segment(
         }
         if Instant::now() > captured + period / 2 {
             outcome.late_wakeups += 1;
+            last_stall_block = Some(block);
         }
         let seconds = block as f64 * period.as_secs_f64();
         let settings = EngineSettings {
@@ -427,7 +498,13 @@ fn run_segment(
         let detect = automate && whole_second % 31 == 30 && whole_second != last_detect_second;
         let mut work = Duration::ZERO;
         let cpu_before = thread_cpu_nanos();
-        for (engine, buffer) in engines.iter_mut().zip(buffers.iter_mut()) {
+        let after_stall =
+            last_stall_block.is_some_and(|stalled| block - stalled <= stall_window_blocks);
+        for ((engine, buffer), late) in engines
+            .iter_mut()
+            .zip(buffers.iter_mut())
+            .zip(late_frames.iter_mut())
+        {
             for (channel, source) in buffer.iter_mut().zip(clip.iter()) {
                 for (i, sample) in channel.iter_mut().enumerate() {
                     *sample = source[(*position + i) % clip_len];
@@ -451,8 +528,12 @@ fn run_segment(
             }
             let [left, right] = buffer;
             engine.process(&mut [&mut left[..], &mut right[..]]);
-            let _ = engine.status();
+            let dropouts = engine.status().dropouts;
             let took = began.elapsed();
+            if after_stall {
+                outcome.late_frames_after_stall += dropouts - *late;
+            }
+            *late = dropouts;
             work += took;
             times.add(took.as_nanos() as u64);
         }
@@ -462,6 +543,7 @@ fn run_segment(
             outcome.overruns += 1;
         } else if work > period {
             outcome.preempted += 1;
+            last_stall_block = Some(block);
         }
         if save_and_load {
             last_state_second = whole_second;
@@ -543,9 +625,9 @@ fn raise_priority() -> bool {
     }
 }
 
-/// Samples memory, threads and CPU time once a second until `stop`.
-fn monitor(stop: &AtomicBool) -> Vec<MonitorSample> {
-    let started = Instant::now();
+/// Samples memory, threads and CPU time once a second until `stop`, with times counted from
+/// `started`.
+fn monitor(stop: &AtomicBool, started: Instant) -> Vec<MonitorSample> {
     let mut samples = Vec::new();
     loop {
         if let Some(sample) = read_process(started) {
@@ -635,9 +717,11 @@ fn report(
         counts.xruns, counts.late_wakeups
     );
     println!(
-        "| model frames late (filled by SBR) | {} of {} |",
+        "| model frames late (filled by SBR) | {} of {} ({} within the reported latency after the machine stalled the audio thread, {} otherwise) |",
         counts.late_frames,
-        counts.late_frames + counts.model_frames
+        counts.late_frames + counts.model_frames,
+        counts.late_frames_after_stall,
+        counts.late_frames - counts.late_frames_after_stall
     );
     println!("| model frames failed | {} |", counts.failed_frames);
     for t in times {
@@ -675,6 +759,38 @@ fn report(
                 options.instances
             );
         }
+        let between = &counts.between_activations;
+        let after_warm_up = between.iter().find(|s| s.seconds >= WARM_UP_SECONDS);
+        if let (true, Some(warm), Some(end)) =
+            (options.instances == 1, after_warm_up, between.last())
+        {
+            let low = between
+                .iter()
+                .filter(|s| s.seconds >= WARM_UP_SECONDS)
+                .map(|s| s.resident_bytes)
+                .min()
+                .unwrap_or(0);
+            let high = between
+                .iter()
+                .filter(|s| s.seconds >= WARM_UP_SECONDS)
+                .map(|s| s.resident_bytes)
+                .max()
+                .unwrap_or(0);
+            println!(
+                "| resident memory between activations, after malloc_trim | {:.2} MiB after the warm-up ({:.0} s), {:.2} MiB at the end (growth {:+.2} MiB), between {:.2} and {:.2} MiB over {} activations |",
+                mib(warm.resident_bytes),
+                warm.seconds,
+                mib(end.resident_bytes),
+                mib(end.resident_bytes) - mib(warm.resident_bytes),
+                mib(low),
+                mib(high),
+                between.iter().filter(|s| s.seconds >= WARM_UP_SECONDS).count()
+            );
+            println!(
+                "| threads between activations | {} after the warm-up, {} at the end |",
+                warm.threads, end.threads
+            );
+        }
         let max_threads = samples.iter().map(|s| s.threads).max().unwrap_or(0);
         println!(
             "| threads | {} at the start, {} at the end, at most {} |",
@@ -690,6 +806,36 @@ fn report(
         println!(
             "| CPU taken by the machine's host (steal) | {:.1} % of one core |",
             steal * 100.0
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_warm_up_runs_every_model_at_every_rate_within_its_minute() {
+        let regular = Duration::from_secs(180);
+        let warm_up_segments = ModelKind::ALL.len() * WARM_UP_RATES_HZ.len();
+        let mut seen = Vec::new();
+        let mut seconds = 0.0;
+        for index in 0..warm_up_segments {
+            let (rate, model, _, length) = soak_segment(ModelKind::SpectralUnet, index, regular);
+            seen.push((rate, model));
+            seconds += length.as_secs_f64();
+        }
+        for rate in WARM_UP_RATES_HZ {
+            for model in ModelKind::ALL {
+                assert!(seen.contains(&(rate, model)), "{model:?} at {rate} Hz");
+            }
+        }
+        assert!((seconds - WARM_UP_SECONDS).abs() < 1e-6, "{seconds} s");
+        let (rate, model, _, length) =
+            soak_segment(ModelKind::SpectralUnet, warm_up_segments, regular);
+        assert_eq!(
+            (rate, model, length),
+            (48_000, ModelKind::SpectralUnet, regular)
         );
     }
 }
