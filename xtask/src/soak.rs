@@ -19,9 +19,10 @@ const LOAD_DEFAULT_MINUTES: f64 = 1.0;
 /// Samples per block in the load: a small block, as a mastering session's lowest latency.
 const LOAD_BLOCK_SAMPLES: u32 = 128;
 
-/// The first column of the soak table's row that counts the blocks the plugin overran (its
-/// own dropouts; a block late because the machine woke the thread late is the machine's).
-const OVERRUN_ROW: &str = "blocks overrun by the plugin";
+/// The first column of the soak table's row that counts the blocks whose `process` calls used
+/// more than a block period of the audio thread's CPU time (a block late because the machine
+/// woke the thread late is not among them).
+const OVERRUN_ROW: &str = "blocks over a block period of CPU time";
 
 /// The first column of the soak table's row that counts model frames filled by SBR.
 const LATE_FRAMES_ROW: &str = "model frames late (filled by SBR)";
@@ -154,7 +155,7 @@ mod tests {
     const TABLE: &str = "\
 | figure | value |
 |---|---|
-| blocks overrun by the plugin | 3 |
+| blocks over a block period of CPU time | 3 |
 | blocks late (xruns) | 5 (1 began over half a block late: the thread woke late) |
 | model frames late (filled by SBR) | 0 of 5120 |
 ";

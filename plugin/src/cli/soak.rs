@@ -7,7 +7,8 @@
 //! goes on after an xrun (blocks are never handed out faster than real time). Two things
 //! make a block late, and the soak tells them apart: the plugin's own work (the instances'
 //! `process` calls together used more than a block period of the thread's CPU time: an
-//! overrun, Airlift's dropout), and the machine (the thread woke late, or was not running
+//! overrun; a virtual machine also charges its own interruptions to the running thread's CPU
+//! time, so an overrun is the plugin's only where no such gap came), and the machine (the thread woke late, or was not running
 //! while it worked: a shared virtual machine's host takes its CPUs away at times, which the
 //! soak reads as steal time in `/proc/stat`). Process time is read both ways: wall time, and
 //! the audio thread's own CPU time, which a preemption does not inflate. Frames
@@ -175,7 +176,7 @@ struct Counts {
     /// Blocks finished after their deadline (what an audio interface would hear).
     xruns: u64,
     /// Blocks whose `process` calls together used more than a block period of the audio
-    /// thread's CPU time: the plugin's own dropouts.
+    /// thread's CPU time (the plugin's work, and what the machine charged the thread for).
     overruns: u64,
     /// Blocks whose work took longer than a block period of wall time but not of CPU time:
     /// the thread was preempted while it worked.
@@ -739,7 +740,7 @@ fn report(
     println!("| models that did not start | {} |", counts.start_failures);
     println!("| state saves and loads | {} |", counts.state_loads);
     println!(
-        "| blocks overrun by the plugin | {} ({} in the first second after an activation; and {} blocks over a block period of wall time only: preempted) |",
+        "| blocks over a block period of CPU time | {} ({} in the first second after an activation; and {} blocks over a block period of wall time only: preempted) |",
         counts.overruns, counts.overruns_first_second, counts.preempted
     );
     println!(
