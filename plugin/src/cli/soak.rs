@@ -790,23 +790,16 @@ fn report(
                 options.instances
             );
         }
-        let between = &counts.between_activations;
-        let after_warm_up = between.iter().find(|s| s.seconds >= WARM_UP_SECONDS);
+        let settled: Vec<&MonitorSample> = counts
+            .between_activations
+            .iter()
+            .filter(|s| s.seconds >= WARM_UP_SECONDS)
+            .collect();
         if let (true, Some(warm), Some(end)) =
-            (options.instances == 1, after_warm_up, between.last())
+            (options.instances == 1, settled.first(), settled.last())
         {
-            let low = between
-                .iter()
-                .filter(|s| s.seconds >= WARM_UP_SECONDS)
-                .map(|s| s.resident_bytes)
-                .min()
-                .unwrap_or(0);
-            let high = between
-                .iter()
-                .filter(|s| s.seconds >= WARM_UP_SECONDS)
-                .map(|s| s.resident_bytes)
-                .max()
-                .unwrap_or(0);
+            let low = settled.iter().map(|s| s.resident_bytes).min().unwrap_or(0);
+            let high = settled.iter().map(|s| s.resident_bytes).max().unwrap_or(0);
             println!(
                 "| resident memory between activations, after malloc_trim | {:.2} MiB after the warm-up ({:.0} s), {:.2} MiB at the end (growth {:+.2} MiB), between {:.2} and {:.2} MiB over {} activations |",
                 mib(warm.resident_bytes),
@@ -815,7 +808,7 @@ fn report(
                 mib(end.resident_bytes) - mib(warm.resident_bytes),
                 mib(low),
                 mib(high),
-                between.iter().filter(|s| s.seconds >= WARM_UP_SECONDS).count()
+                settled.len()
             );
             println!(
                 "| threads between activations | {} after the warm-up, {} at the end |",
