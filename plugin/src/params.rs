@@ -49,10 +49,14 @@ pub enum ListenChoice {
     #[id = "output"]
     #[name = "Output"]
     Output,
-    /// Only what Airlift adds: the output less the delayed input.
+    /// Only what Airlift adds: the generated band and the filled holes.
     #[id = "added"]
     #[name = "Added band only"]
     Added,
+    /// Only what Denoise takes out: the clicks and the hiss.
+    #[id = "removed"]
+    #[name = "Removed noise only"]
+    Removed,
 }
 
 impl From<ListenChoice> for Listen {
@@ -60,6 +64,7 @@ impl From<ListenChoice> for Listen {
         match choice {
             ListenChoice::Output => Listen::Output,
             ListenChoice::Added => Listen::Added,
+            ListenChoice::Removed => Listen::Removed,
         }
     }
 }
@@ -124,6 +129,10 @@ pub struct AirliftParams {
     /// off generates only the band above the cutoff).
     #[id = "codec_repair"]
     pub codec_repair: BoolParam,
+    /// Denoise, for old recordings: 0 (off, the default) to 1 (shown in percent). Repairs
+    /// clicks and turns hiss down before the band is generated.
+    #[id = "denoise"]
+    pub denoise: FloatParam,
     /// What the band-limit detection settled on, saved with the session (not a parameter:
     /// nothing to automate) so that a reopened session starts from it at its first block.
     /// Written by the audio thread as the detection settles, read on activation and on a
@@ -170,6 +179,10 @@ impl Default for AirliftParams {
             listen: EnumParam::new("Listen", ListenChoice::Output),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             codec_repair: BoolParam::new("Codec Repair", true),
+            denoise: FloatParam::new("Denoise", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 })
+                .with_unit("%")
+                .with_value_to_string(formatters::v2s_f32_percentage(0))
+                .with_string_to_value(formatters::s2v_f32_percentage()),
             remembered_band: AtomicCell::new(RememberedBand::default()),
         }
     }
@@ -191,6 +204,7 @@ impl AirliftParams {
             listen: self.listen.value().into(),
             bypass: self.bypass.value(),
             codec_repair: self.codec_repair.value(),
+            denoise: self.denoise.value(),
         }
     }
 }

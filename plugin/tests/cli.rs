@@ -38,6 +38,28 @@ fn music(sample_rate_hz: u32, seconds: f32, channels: usize) -> AudioData {
     }
 }
 
+/// Renders `input` to `output` with SBR above 5 kHz and the `extra` arguments, and reads the
+/// result; the run must succeed.
+fn render_sbr_at_5_khz(input: &Path, output: &Path, extra: &[&str]) -> AudioData {
+    let mut args = vec![
+        "render",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+        "--cutoff",
+        "5000",
+        "--model",
+        "sbr",
+    ];
+    args.extend_from_slice(extra);
+    let run = airlift(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    read_audio(output).unwrap()
+}
+
 /// Asserts a failed run: non-zero exit, exactly one line on stderr mentioning `needle`, and
 /// neither the output file nor a partial file left in its folder.
 fn assert_clean_failure(output: &Output, needle: &str, out_path: &Path) {
@@ -100,25 +122,7 @@ fn listen_added_writes_what_the_render_adds_to_the_input() {
     let input = music(48_000, 1.5, 2);
     let in_path = dir.join("in.wav");
     write_wav_f32(&in_path, &input).unwrap();
-    let render = |out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "render",
-            in_path.to_str().unwrap(),
-            out.to_str().unwrap(),
-            "--cutoff",
-            "5000",
-            "--model",
-            "sbr",
-        ];
-        args.extend_from_slice(extra);
-        let run = airlift(&args);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        read_audio(out).unwrap()
-    };
+    let render = |out: &Path, extra: &[&str]| render_sbr_at_5_khz(&in_path, out, extra);
     let output = render(&dir.join("out.wav"), &[]);
     let added = render(&dir.join("added.wav"), &["--listen", "added"]);
     let worst = (0..2)
@@ -138,6 +142,64 @@ fn listen_added_writes_what_the_render_adds_to_the_input() {
         "delta",
     ]);
     assert!(!bad.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn denoise_writes_what_it_removes_and_refuses_an_amount_outside_0_to_1() {
+    let dir = scratch_dir("denoise");
+    let mut input = music(44_100, 2.0, 2);
+    // Clicks: short bursts of either sign, ten a second, in both channels.
+    for channel in &mut input.channels {
+        for at in (2_000..channel.len() - 100).step_by(4_410) {
+            for (k, sample) in channel[at..at + 6].iter_mut().enumerate() {
+                *sample += if k % 2 == 0 { 0.6 } else { -0.5 };
+            }
+        }
+    }
+    let in_path = dir.join("in.wav");
+    write_wav_f32(&in_path, &input).unwrap();
+    let render = |out: &Path, extra: &[&str]| {
+        render_sbr_at_5_khz(&in_path, out, &[&["--denoise", "1"], extra].concat())
+    };
+    let output = render(&dir.join("out.wav"), &[]);
+    let added = render(&dir.join("added.wav"), &["--listen", "added"]);
+    let removed = render(&dir.join("removed.wav"), &["--listen", "removed"]);
+    let worst = (0..2)
+        .flat_map(|c| (0..input.len()).map(move |i| (c, i)))
+        .map(|(c, i)| {
+            (input.channels[c][i] + added.channels[c][i]
+                - removed.channels[c][i]
+                - output.channels[c][i])
+                .abs()
+        })
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-5,
+        "input + added - removed differs from the output by {worst}"
+    );
+    // What was removed holds the clicks: its loudest samples lie at them.
+    let loudest = removed.channels[0]
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .map(|(i, _)| i)
+        .unwrap();
+    assert!(
+        (loudest + 4_410 - 2_000) % 4_410 < 16,
+        "the loudest removed sample, at {loudest}, is not at a click"
+    );
+    let out_path = dir.join("never.wav");
+    let bad = airlift(&[
+        "render",
+        in_path.to_str().unwrap(),
+        out_path.to_str().unwrap(),
+        "--denoise",
+        "1.5",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("denoise 1.5 is outside 0..1"));
+    assert!(!out_path.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

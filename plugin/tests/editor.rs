@@ -164,6 +164,36 @@ fn dragging_a_slider_changes_its_parameter() {
 }
 
 #[test]
+fn the_denoise_slider_and_listening_to_the_removed_noise_change_their_parameters() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    let rect = harness
+        .get_by_role_and_label(Role::Slider, "Denoise")
+        .rect();
+    let at = egui::pos2(rect.left() + 0.5 * rect.width(), rect.center().y);
+    click_at(&mut harness, at);
+    let denoise = fixture.model.params.denoise.value();
+    assert!((denoise - 0.5).abs() < 0.02, "denoise {denoise}");
+    assert_eq!(
+        fixture.model.params.engine_settings().denoise,
+        denoise,
+        "the engine is asked for what the slider shows"
+    );
+    let recorded = events(&fixture);
+    assert_eq!(recorded.first().map(String::as_str), Some("begin Denoise"));
+    assert_eq!(recorded.last().map(String::as_str), Some("end Denoise"));
+
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Listen")
+        .click();
+    harness.run();
+    harness.get_by_label("Removed noise only").click();
+    harness.run();
+    assert_eq!(fixture.model.params.listen.value(), ListenChoice::Removed);
+    assert!(status_line(&fixture.model).contains("removed noise only"));
+}
+
+#[test]
 fn arrow_keys_step_a_focused_slider() {
     let fixture = fixture();
     let mut harness = harness(&fixture, 1.0);
@@ -518,6 +548,8 @@ fn every_control_fits_at_100_and_200_percent() {
             (Role::ComboBox, "Listen"),
             (Role::CheckBox, "Bypass"),
             (Role::Button, "Detect again"),
+            (Role::Slider, "Denoise"),
+            (Role::CheckBox, "Codec Repair"),
         ];
         for (role, label) in controls {
             let rect = harness.get_by_role_and_label(role, label).rect();

@@ -80,9 +80,10 @@ def test_reports_its_latency_and_parameters():
     plugin = load_plugin()
     assert set(plugin.parameters) == {
         "cutoff_hz", "auto_cutoff", "model", "mix", "output_gain_db", "execution_provider",
-        "listen", "bypass", "codec_repair",
+        "listen", "bypass", "codec_repair", "denoise",
     }
     assert plugin.codec_repair
+    assert plugin.denoise == 0
     # The default model, the Spectral U-Net: one window, its look-ahead hop, two hops of slack.
     assert plugin.model == "Spectral U-Net"
     assert plugin.reported_latency_samples == 2048 + 3 * 512
@@ -146,14 +147,17 @@ def test_parameters_set_by_name_match_the_cli(demo, tmp_path):
     plugin.cutoff_hz = 8000
     plugin.mix = 50
     plugin.output_gain_db = -3.0
+    plugin.denoise = 50
     use_model(plugin, "SBR", rate)
     cutoff_hz = plugin.cutoff_hz
     assert abs(cutoff_hz - 8000) < 30
     assert plugin.mix == 50
+    assert plugin.denoise == 50
     output = plugin_render(plugin, audio, rate)
     expected = cli_render(
         audio, rate, tmp_path,
         "--cutoff", str(cutoff_hz), "--mix", "0.5", "--gain-db", "-3", "--model", "sbr",
+        "--denoise", "0.5",
     )
     assert np.max(np.abs(output - expected)) < TOLERANCE
 

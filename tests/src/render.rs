@@ -127,6 +127,37 @@ pub fn process_without_allocating(engine: &mut Engine, input: &[Vec<f32>]) -> Ve
     output
 }
 
+/// Streams stereo `input` through `engine` in blocks of [`VARYING_BLOCKS`], handing it
+/// `settings_at(second)` before each block, and asserts that setting, processing and reading
+/// the status never allocate. Returns the raw output.
+pub fn stream_without_allocating(
+    engine: &mut Engine,
+    input: &[Vec<f32>],
+    sample_rate_hz: u32,
+    settings_at: impl Fn(usize) -> EngineSettings,
+) -> Vec<Vec<f32>> {
+    let mut output = input.to_vec();
+    let mut position = 0;
+    let mut block = 0;
+    while position < input[0].len() {
+        let n = VARYING_BLOCKS[block % VARYING_BLOCKS.len()].min(input[0].len() - position);
+        let settings = settings_at(position / sample_rate_hz as usize);
+        let (left, right) = output.split_at_mut(1);
+        let mut slices = [
+            &mut left[0][position..position + n],
+            &mut right[0][position..position + n],
+        ];
+        nice_assert_no_alloc::assert_no_alloc(|| {
+            engine.set_settings(settings);
+            engine.process(&mut slices);
+            let _ = engine.status();
+        });
+        position += n;
+        block += 1;
+    }
+    output
+}
+
 /// `input` delayed by `latency` samples, as long as it.
 pub fn delayed(input: &[Vec<f32>], latency: usize) -> Vec<Vec<f32>> {
     input

@@ -8,7 +8,7 @@ use airlift::engine::{
     DETECT_AGAIN_NO_LIMIT_SECONDS,
 };
 use airlift_tests::filters::{band_energy, brick_wall};
-use airlift_tests::render::{delayed, render, stream, VARYING_BLOCKS};
+use airlift_tests::render::{delayed, render, stream, stream_without_allocating, VARYING_BLOCKS};
 use airlift_tests::signals::{music_like, music_like_stereo};
 use airlift_tests::SUPPORTED_RATES_HZ;
 
@@ -240,7 +240,6 @@ fn processing_never_allocates() {
     let rate = 48_000;
     let input = music_like_stereo(rate, 6.0, 21);
     let mut engine = Engine::new(rate as f32, 2, EngineSettings::default()).unwrap();
-    let mut output = input.clone();
     let settings_sequence = [
         EngineSettings::default(),
         manual(3000.0),
@@ -254,24 +253,9 @@ fn processing_never_allocates() {
             ..EngineSettings::default()
         },
     ];
-    let mut position = 0;
-    let mut block = 0;
-    while position < input[0].len() {
-        let n = VARYING_BLOCKS[block % VARYING_BLOCKS.len()].min(input[0].len() - position);
-        let settings = settings_sequence[(position / rate as usize) % settings_sequence.len()];
-        let (left, right) = output.split_at_mut(1);
-        let mut slices = [
-            &mut left[0][position..position + n],
-            &mut right[0][position..position + n],
-        ];
-        nice_assert_no_alloc::assert_no_alloc(|| {
-            engine.set_settings(settings);
-            engine.process(&mut slices);
-            let _ = engine.status();
-        });
-        position += n;
-        block += 1;
-    }
+    stream_without_allocating(&mut engine, &input, rate, |second| {
+        settings_sequence[second % settings_sequence.len()]
+    });
     assert!(engine.detection().cutoff_hz().is_none());
     // A reset must not allocate either.
     nice_assert_no_alloc::assert_no_alloc(|| engine.reset());

@@ -57,10 +57,14 @@ enum Command {
         /// Output gain in dB.
         #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
         gain_db: f32,
-        /// What to write: output (the restored signal) or added (only what Airlift adds, the
-        /// output less the input: the plugin's Listen parameter).
+        /// What to write: output (the restored signal), added (only the band and holes Airlift
+        /// adds) or removed (only what Denoise takes out): the plugin's Listen parameter.
         #[arg(long, default_value = "output", value_parser = parse_listen)]
         listen: Listen,
+        /// Denoise, for old recordings, from 0 (off) to 1: repairs clicks and turns hiss down
+        /// before the band is generated (the plugin's Denoise parameter).
+        #[arg(long, default_value_t = 0.0, value_parser = parse_denoise, value_name = "AMOUNT")]
+        denoise: f32,
         /// Codec repair: on (fill the holes a lossy codec left below its band limit, where the
         /// file has them, as the plugin does by default) or off (only the band above the
         /// cutoff).
@@ -185,8 +189,9 @@ fn parse_listen(text: &str) -> Result<Listen, String> {
     match text.to_ascii_lowercase().as_str() {
         "output" => Ok(Listen::Output),
         "added" => Ok(Listen::Added),
+        "removed" => Ok(Listen::Removed),
         _ => Err(format!(
-            "unknown listen choice '{text}' (choose output, added)"
+            "unknown listen choice '{text}' (choose output, added, removed)"
         )),
     }
 }
@@ -203,13 +208,22 @@ fn parse_provider(text: &str) -> Result<ProviderChoice, String> {
 }
 
 fn parse_mix(text: &str) -> Result<f32, String> {
-    let mix: f32 = text
+    parse_unit_amount(text, "mix")
+}
+
+fn parse_denoise(text: &str) -> Result<f32, String> {
+    parse_unit_amount(text, "denoise")
+}
+
+/// A number from 0 to 1, for the setting `what`.
+fn parse_unit_amount(text: &str, what: &str) -> Result<f32, String> {
+    let amount: f32 = text
         .parse()
         .map_err(|_| format!("'{text}' is not a number"))?;
-    if (0.0..=1.0).contains(&mix) {
-        Ok(mix)
+    if (0.0..=1.0).contains(&amount) {
+        Ok(amount)
     } else {
-        Err(format!("mix {mix} is outside 0..1"))
+        Err(format!("{what} {amount} is outside 0..1"))
     }
 }
 
@@ -238,6 +252,7 @@ fn main() -> ExitCode {
             mix,
             gain_db,
             listen,
+            denoise,
             codec_repair,
             provider,
             threads,
@@ -256,6 +271,7 @@ fn main() -> ExitCode {
                     listen,
                     bypass: false,
                     codec_repair: codec_repair == "on",
+                    denoise,
                 },
                 session: SessionSettings {
                     provider,

@@ -73,6 +73,7 @@ pub fn render_file(
         look_ahead,
         detections,
         holes: (status.holes_found, status.holes_filled),
+        denoise: (options.settings.denoise, status.clicks_repaired),
         latency_samples: status.latency_samples,
         format,
         written,

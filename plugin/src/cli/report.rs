@@ -50,6 +50,8 @@ pub struct FileReport {
     pub detections: Vec<Detection>,
     /// Whether codec holes were found below the band limit, and whether they were filled.
     pub holes: (bool, bool),
+    /// The Denoise amount, and the clicks it repaired over all channels.
+    pub denoise: (f32, u64),
     /// Engine latency in samples (trimmed from the output).
     pub latency_samples: u32,
     /// Output format.
@@ -63,8 +65,8 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)", and
-    /// the codec holes when there were any.
+    /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)", the
+    /// codec holes when there were any, and the clicks repaired when Denoise was on.
     pub fn cutoff_words(&self) -> String {
         let cutoff = match self.cutoff {
             CutoffMode::Manual(hz) => format!("cutoff {hz:.0} Hz (set)"),
@@ -90,9 +92,16 @@ impl FileReport {
                 format!("detected band limit {}", describe_detection(self.detection))
             }
         };
-        match self.holes {
+        let cutoff = match self.holes {
             (true, true) => format!("{cutoff}, codec holes below filled"),
             (true, false) => format!("{cutoff}, codec holes below (Codec Repair off)"),
+            _ => cutoff,
+        };
+        match self.denoise {
+            (amount, clicks) if amount > 0.0 => format!(
+                "{cutoff}, denoised at {:.0} % ({clicks} clicks repaired)",
+                amount * 100.0
+            ),
             _ => cutoff,
         }
     }
@@ -146,6 +155,8 @@ pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, Stri
                 "band_limit_changed": report.detections.len() > 1,
                 "codec_holes": report.holes.0,
                 "codec_holes_filled": report.holes.1,
+                "denoise": report.denoise.0,
+                "clicks_repaired": report.denoise.1,
                 "seconds": report.seconds,
                 "sample_rate_hz": report.sample_rate_hz,
                 "channels": report.channels,

@@ -597,8 +597,9 @@ fn run_segment(
 
 /// The soak's automation at `seconds` into a segment: every parameter moves. Mix and gain
 /// sweep slowly; the cutoff is auto for 20 s then a manual sweep from 8 to 14 kHz for 20 s;
-/// Codec Repair toggles every 17 s; Listen plays the added band for 2 s every 23 s; Bypass is
-/// on for 2 s every 29 s.
+/// Codec Repair toggles every 17 s; Listen plays the added band for 2 s every 23 s, and what
+/// Denoise removed for 2 s every 37 s; Bypass is on for 2 s every 29 s; Denoise rises from 0 to
+/// 100 % and falls back every 31 s.
 fn automation(seconds: f32) -> EngineSettings {
     let cycle = seconds % 40.0;
     let cutoff = if cycle < 20.0 {
@@ -613,11 +614,14 @@ fn automation(seconds: f32) -> EngineSettings {
         output_gain_db: 3.0 * (TAU * seconds / 11.0).sin(),
         listen: if seconds % 23.0 >= 21.0 {
             Listen::Added
+        } else if seconds % 37.0 >= 35.0 {
+            Listen::Removed
         } else {
             Listen::Output
         },
         bypass: seconds % 29.0 >= 27.0,
         codec_repair: ((seconds / 17.0) as u32).is_multiple_of(2),
+        denoise: 1.0 - ((seconds % 31.0) / 15.5 - 1.0).abs(),
     }
 }
 

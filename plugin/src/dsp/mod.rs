@@ -1,10 +1,11 @@
 //! Signal-processing building blocks of the engine: the STFT frame layout and transforms, the
 //! windows, spectral band replication (SBR), the DDSP harmonic-plus-noise synthesizer, the fill
-//! that joins a generated band to the input, band-limit detection, input sanitizing and the
+//! that joins a generated band to the input, band-limit detection, denoising, input sanitizing and the
 //! parameter smoothers. Each module owns one DSP object; all buffers are sized at construction.
 
 pub mod cutoff;
 pub mod ddsp;
+pub mod denoise;
 pub mod fill;
 pub mod holes;
 pub mod random_phase;

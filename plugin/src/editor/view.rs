@@ -392,12 +392,18 @@ fn controls(ui: &mut egui::Ui, model: &EditorModel, setter: &ParamSetter, cutoff
             let label = ui.label(params.listen.name()).id;
             enum_combo(ui, "listen", &params.listen, setter, label);
             ui.end_row();
+
+            ui.label(params.denoise.name());
+            param_slider(ui, &params.denoise, setter, SLIDER_WIDTH, None);
+            ui.label("");
+            toggle(ui, &params.codec_repair, setter);
+            ui.end_row();
         });
 }
 
 /// What runs, for people: "Spectral U-Net · CPU · 75 ms latency · load 4 % · 0 dropouts",
 /// with "filling codec holes" (or "codec holes left as they are" with Codec Repair off),
-/// "bypassed" or "added band only" when they apply.
+/// "bypassed", "added band only" or "removed noise only" when they apply.
 pub fn status_line(model: &EditorModel) -> String {
     let Some(status) = model.status.snapshot() else {
         return "Not running".into();
@@ -431,8 +437,10 @@ pub fn status_line(model: &EditorModel) -> String {
     } else if status.holes_found {
         parts.push("codec holes left as they are".into());
     }
-    if model.params.listen.value() == ListenChoice::Added {
-        parts.push("added band only".into());
+    match model.params.listen.value() {
+        ListenChoice::Added => parts.push("added band only".into()),
+        ListenChoice::Removed => parts.push("removed noise only".into()),
+        ListenChoice::Output => {}
     }
     if model.params.bypass.value() {
         parts.push("bypassed".into());

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
+use crate::dsp::denoise::ChannelDenoiser;
 use crate::dsp::fill::{write_fill_correction, FillWeights};
 use crate::dsp::holes::HoleFiller;
 use crate::dsp::sanitize::checked_sample;
@@ -131,6 +132,18 @@ struct ChannelState {
     /// The fills of codec holes of the last `delay_frames + 1` frames, added to whichever
     /// correction the frame gets.
     hole_fills: Vec<Vec<Complex<f32>>>,
+    /// The input with its clicks repaired, laid out as `ring`: frames are cut from it, and the
+    /// difference from `ring` is the part of what Denoise removes that lies in the samples.
+    cleaned: Vec<f32>,
+    /// What Denoise took out of the spectra of the last `delay_frames + 1` frames (the hiss),
+    /// synthesized with the frame.
+    removed_spectra: Vec<Vec<Complex<f32>>>,
+    /// Overlap-add accumulator of the removed hiss, aligned as `overlap_add`.
+    removed_overlap_add: Vec<f32>,
+    /// The finished removed-hiss samples being played out during the current hop.
+    removed: Vec<f32>,
+    /// The channel's click repair and hiss reducer.
+    denoiser: ChannelDenoiser,
 }
 
 /// What an engine learned of the material it heard, to start another engine from it
@@ -198,6 +211,21 @@ pub struct Engine {
     dry_share: LinearSmoother,
     /// Per-sample `dry_share` values of the chunk being processed.
     dry_share_values: Vec<f32>,
+    /// Share of the output in what is heard: 1 to listen to the output or what is added, 0 to
+    /// listen to what Denoise removes.
+    output_share: LinearSmoother,
+    /// Per-sample `output_share` values of the chunk being processed.
+    output_share_values: Vec<f32>,
+    /// Share of what Denoise removes taken off what is heard: 0 for the output, 1 for what is
+    /// added (the band without the removal) and for what is removed (its negative, the noise).
+    removed_share: LinearSmoother,
+    /// Per-sample `removed_share` values of the chunk being processed.
+    removed_share_values: Vec<f32>,
+    /// Whether each slot's removed hiss holds anything, on any channel.
+    removed_active: Vec<bool>,
+    /// Frames to come whose window may hold a repaired click (the cleaned ring then differs
+    /// from the input, and frames are cut from it).
+    repaired_frames_left: usize,
     /// Share of the processed signal against the bypass's delayed input: 1 active, 0 bypassed.
     active_share: LinearSmoother,
     /// Per-sample `active_share` values of the chunk being processed.
@@ -304,6 +332,11 @@ impl Engine {
                 correction_spectrum: plans.make_spectrum(),
                 analysed: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
                 hole_fills: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
+                cleaned: vec![0.0; layout.fft_size + delay_frames * layout.hop_size],
+                removed_spectra: (0..=delay_frames).map(|_| plans.make_spectrum()).collect(),
+                removed_overlap_add: vec![0.0; layout.fft_size],
+                removed: vec![0.0; layout.hop_size],
+                denoiser: ChannelDenoiser::new(&layout),
             })
             .collect();
         let ramp_samples = (SMOOTHING_SECONDS * sample_rate_hz).round() as u32;
@@ -331,6 +364,12 @@ impl Engine {
             gain_values: vec![0.0; layout.hop_size],
             dry_share: LinearSmoother::new(1.0, ramp_samples),
             dry_share_values: vec![0.0; layout.hop_size],
+            output_share: LinearSmoother::new(1.0, ramp_samples),
+            output_share_values: vec![0.0; layout.hop_size],
+            removed_share: LinearSmoother::new(0.0, ramp_samples),
+            removed_share_values: vec![0.0; layout.hop_size],
+            removed_active: vec![false; delay_frames + 1],
+            repaired_frames_left: 0,
             active_share: LinearSmoother::new(1.0, ramp_samples),
             active_share_values: vec![0.0; layout.hop_size],
             settings,
@@ -385,10 +424,14 @@ impl Engine {
         self.settings = settings;
         self.mix.set_target(settings.mix.clamp(0.0, 1.0));
         self.gain.set_target(db_to_gain(settings.output_gain_db));
-        self.dry_share.set_target(match settings.listen {
-            Listen::Output => 1.0,
-            Listen::Added => 0.0,
-        });
+        let (output_share, removed_share, dry_share) = match settings.listen {
+            Listen::Output => (1.0, 0.0, 1.0),
+            Listen::Added => (1.0, 1.0, 0.0),
+            Listen::Removed => (0.0, 1.0, 1.0),
+        };
+        self.output_share.set_target(output_share);
+        self.removed_share.set_target(removed_share);
+        self.dry_share.set_target(dry_share);
         self.active_share
             .set_target(if settings.bypass { 0.0 } else { 1.0 });
     }
@@ -399,6 +442,8 @@ impl Engine {
             &mut self.mix,
             &mut self.gain,
             &mut self.dry_share,
+            &mut self.output_share,
+            &mut self.removed_share,
             &mut self.active_share,
         ] {
             ramp.reset(ramp.target());
@@ -411,8 +456,14 @@ impl Engine {
             channel.ring.fill(0.0);
             channel.overlap_add.fill(0.0);
             channel.correction.fill(0.0);
+            channel.cleaned.fill(0.0);
+            channel.removed_overlap_add.fill(0.0);
+            channel.removed.fill(0.0);
+            channel.denoiser.reset();
         }
         self.pending_active.fill(false);
+        self.removed_active.fill(false);
+        self.repaired_frames_left = 0;
         self.holes_active.fill(false);
         self.corrupt_frames_left = 0;
         self.detector.reset();
@@ -535,6 +586,11 @@ impl Engine {
                 && self.late_in_a_row as f32 >= STALL_SECONDS * self.layout.frames_per_second(),
             model_stopped: self.model_stopped,
             model_frames: self.model_frames,
+            clicks_repaired: self
+                .channels
+                .iter()
+                .map(|channel| channel.denoiser.clicks.clicks_repaired())
+                .sum(),
             provider: self
                 .worker
                 .as_ref()
@@ -614,12 +670,18 @@ impl Engine {
             self.mix.fill(&mut self.mix_values[..chunk]);
             self.gain.fill(&mut self.gain_values[..chunk]);
             self.dry_share.fill(&mut self.dry_share_values[..chunk]);
+            self.output_share
+                .fill(&mut self.output_share_values[..chunk]);
+            self.removed_share
+                .fill(&mut self.removed_share_values[..chunk]);
             self.active_share
                 .fill(&mut self.active_share_values[..chunk]);
             for (channel, io) in self.channels.iter_mut().zip(block.iter_mut()) {
                 let io = &mut io[offset..offset + chunk];
                 let ring = &mut channel.ring[self.ring_position..self.ring_position + chunk];
+                let cleaned = &mut channel.cleaned[self.ring_position..self.ring_position + chunk];
                 let correction = &channel.correction[self.hop_position..self.hop_position + chunk];
+                let removed = &channel.removed[self.hop_position..self.hop_position + chunk];
                 for i in 0..chunk {
                     let input = match checked_sample(io[i]) {
                         Some(sample) => sample,
@@ -631,10 +693,17 @@ impl Engine {
                     };
                     let dry = ring[i];
                     ring[i] = input;
-                    let output = self.gain_values[i] * (dry + self.mix_values[i] * correction[i]);
+                    // What Denoise removed from this sample: the repaired click and the hiss.
+                    let removal = (cleaned[i] - dry) + removed[i];
+                    cleaned[i] = input;
+                    let mixed_removal = self.gain_values[i] * self.mix_values[i] * removal;
+                    let output = self.gain_values[i]
+                        * (dry + self.mix_values[i] * (correction[i] + removal));
                     // Written so that each end of a ramp is exact: the output itself, the
-                    // added band alone, or the delayed input.
-                    let heard = output - (1.0 - self.dry_share_values[i]) * dry;
+                    // added band alone, what Denoise removed, or the delayed input.
+                    let heard = self.output_share_values[i] * output
+                        - self.removed_share_values[i] * mixed_removal
+                        - (1.0 - self.dry_share_values[i]) * dry;
                     let active = self.active_share_values[i];
                     io[i] = active * heard + (1.0 - active) * dry;
                 }
@@ -661,19 +730,63 @@ impl Engine {
         self.frame_index = self.frame_index.wrapping_add(1);
         let ring_len = size + self.delay_frames * hop;
         let newest_start = (self.ring_position + ring_len - size) % ring_len;
+        let slots = self.delay_frames + 1;
+        let slot = index as usize % slots;
+        let denoise = self.settings.denoise.clamp(0.0, 1.0);
+        // Denoise goes deeper where the band is generated (as laid out for the last frame).
+        let band_start_bin = if self.band_active {
+            self.band.cutoff_bin
+        } else {
+            self.layout.num_bins()
+        };
+        self.removed_active[slot] = false;
+        let mut repaired = false;
         for channel in &mut self.channels {
-            let (older, newer) = channel.ring.split_at(newest_start);
-            let frame = newer.iter().chain(older).take(size);
-            let time = &mut self.scratch.time;
-            for ((out, sample), w) in time.iter_mut().zip(frame).zip(&self.plans.analysis_window) {
-                *out = sample * w;
+            repaired |= channel.denoiser.clicks.repair(
+                denoise,
+                &mut channel.cleaned,
+                self.ring_position,
+                hop,
+            ) > 0;
+        }
+        if repaired {
+            self.repaired_frames_left = ring_len.div_ceil(hop) + 1;
+        }
+        let cleaned_differs = self.repaired_frames_left > 0;
+        self.repaired_frames_left = self.repaired_frames_left.saturating_sub(1);
+        for channel in &mut self.channels {
+            // The band limit and the codec holes are judged on the input itself, before any
+            // click is repaired or hiss turned down: Denoise does not move them.
+            analyse(
+                &self.plans,
+                &mut self.scratch,
+                &channel.ring,
+                newest_start,
+                &mut channel.spectrum,
+            );
+            if self.display_enabled {
+                channel.analysed[slot].copy_from_slice(&channel.spectrum);
             }
-            // The sizes are fixed at construction, so the transform cannot fail.
-            let _ = self.plans.forward(&mut self.scratch, &mut channel.spectrum);
             if self.corrupt_frames_left == 0 {
                 self.detector.add_channel(&channel.spectrum);
                 self.holes.add_channel(&channel.spectrum);
             }
+            if cleaned_differs {
+                analyse(
+                    &self.plans,
+                    &mut self.scratch,
+                    &channel.cleaned,
+                    newest_start,
+                    &mut channel.spectrum,
+                );
+            }
+            channel.denoiser.clean_spectrum(
+                denoise,
+                band_start_bin,
+                &mut channel.spectrum,
+                &mut channel.removed_spectra[slot],
+            );
+            self.removed_active[slot] |= denoise > 0.0 && channel.denoiser.hiss.ready();
         }
         // The detector and the hole finder finish listening to this frame at mid-hop, half a
         // hop from this frame's own work: their periodic searches do not add to its block.
@@ -685,8 +798,6 @@ impl Engine {
         self.update_held();
         self.update_band();
 
-        let slots = self.delay_frames + 1;
-        let slot = index as usize % slots;
         self.pending_active[slot] = self.band_active;
         let hole_top_bin = self.hole_top_bin();
         let fill_holes = self.settings.codec_repair && self.holes.holes_found();
@@ -699,11 +810,6 @@ impl Engine {
                 fill_holes,
                 &mut channel.hole_fills[slot],
             );
-        }
-        if self.display_enabled {
-            for channel in &mut self.channels {
-                channel.analysed[slot].copy_from_slice(&channel.spectrum);
-            }
         }
         for channel in &mut self.channels {
             if self.band_active {
@@ -798,52 +904,59 @@ impl Engine {
             self.display_fresh = true;
         }
         let holes_active = self.holes_active[target_slot];
+        let removed_active = self.removed_active[target_slot];
+        let zero = Complex::new(0.0, 0.0);
         for channel in &mut self.channels {
-            let spectrum = if from_model {
-                &mut channel.correction_spectrum
+            let mut spectrum = if from_model {
+                Some(&mut channel.correction_spectrum)
             } else if self.pending_active[target_slot] {
-                &mut channel.pending[target_slot]
+                Some(&mut channel.pending[target_slot])
             } else if holes_active {
-                channel.correction_spectrum.fill(Complex::new(0.0, 0.0));
-                &mut channel.correction_spectrum
+                channel.correction_spectrum.fill(zero);
+                Some(&mut channel.correction_spectrum)
             } else {
-                if self.display_enabled {
-                    for ((input, output), bin) in self
-                        .display_input
-                        .iter_mut()
-                        .zip(self.display_output.iter_mut())
-                        .zip(&channel.analysed[target_slot])
-                    {
-                        *input += bin.norm_sqr();
-                        *output += bin.norm_sqr();
-                    }
-                }
-                continue;
+                None
             };
-            if holes_active {
+            let removed = &mut channel.removed_spectra[target_slot];
+            if let Some(spectrum) = spectrum.as_deref_mut().filter(|_| holes_active) {
                 for (bin, fill) in spectrum.iter_mut().zip(&channel.hole_fills[target_slot]) {
                     *bin += fill;
                 }
             }
             if self.display_enabled {
-                for (((input, output), bin), correction) in self
+                for (k, ((input, output), bin)) in self
                     .display_input
                     .iter_mut()
                     .zip(self.display_output.iter_mut())
                     .zip(&channel.analysed[target_slot])
-                    .zip(spectrum.iter())
+                    .enumerate()
                 {
+                    let mut out = *bin;
+                    if removed_active {
+                        out += removed[k];
+                    }
+                    if let Some(spectrum) = spectrum.as_deref() {
+                        out += spectrum[k];
+                    }
                     *input += bin.norm_sqr();
-                    *output += (bin + correction).norm_sqr();
+                    *output += out.norm_sqr();
                 }
             }
-            let _ = self.plans.inverse(&mut self.scratch, spectrum);
-            let frame = &self.scratch.time;
-            if frame.iter().all(|x| x.is_finite()) {
-                let window = &self.plans.synthesis_window;
-                for ((acc, x), w) in channel.overlap_add.iter_mut().zip(frame).zip(window) {
-                    *acc += x * w;
-                }
+            if removed_active {
+                synthesize_into(
+                    &self.plans,
+                    &mut self.scratch,
+                    removed,
+                    &mut channel.removed_overlap_add,
+                );
+            }
+            if let Some(spectrum) = spectrum {
+                synthesize_into(
+                    &self.plans,
+                    &mut self.scratch,
+                    spectrum,
+                    &mut channel.overlap_add,
+                );
             }
         }
         self.advance_output();
@@ -879,6 +992,11 @@ impl Engine {
                 .copy_from_slice(&channel.overlap_add[..hop]);
             channel.overlap_add.copy_within(hop.., 0);
             channel.overlap_add[size - hop..].fill(0.0);
+            channel
+                .removed
+                .copy_from_slice(&channel.removed_overlap_add[..hop]);
+            channel.removed_overlap_add.copy_within(hop.., 0);
+            channel.removed_overlap_add[size - hop..].fill(0.0);
         }
     }
 
@@ -930,6 +1048,50 @@ impl Engine {
                 Some(hz) => self.band.configure(&self.layout, hz),
                 None => false,
             };
+        }
+    }
+}
+
+/// The spectrum of the newest frame of `ring` (a channel's ring whose newest frame starts at
+/// `newest_start`), windowed for analysis, into `spectrum`.
+fn analyse(
+    plans: &StftPlans,
+    scratch: &mut StftScratch,
+    ring: &[f32],
+    newest_start: usize,
+    spectrum: &mut [Complex<f32>],
+) {
+    let (older, newer) = ring.split_at(newest_start);
+    let frame = newer.iter().chain(older).take(plans.layout.fft_size);
+    for ((out, sample), w) in scratch
+        .time
+        .iter_mut()
+        .zip(frame)
+        .zip(&plans.analysis_window)
+    {
+        *out = sample * w;
+    }
+    // The sizes are fixed at construction, so the transform cannot fail.
+    let _ = plans.forward(scratch, spectrum);
+}
+
+/// Inverse-transforms `spectrum` (clobbering it) and overlap-adds the frame, windowed for
+/// synthesis, into `accumulator`; a frame that came out non-finite is dropped.
+fn synthesize_into(
+    plans: &StftPlans,
+    scratch: &mut StftScratch,
+    spectrum: &mut [Complex<f32>],
+    accumulator: &mut [f32],
+) {
+    let _ = plans.inverse(scratch, spectrum);
+    let frame = &scratch.time;
+    if frame.iter().all(|x| x.is_finite()) {
+        for ((acc, x), w) in accumulator
+            .iter_mut()
+            .zip(frame)
+            .zip(&plans.synthesis_window)
+        {
+            *acc += x * w;
         }
     }
 }

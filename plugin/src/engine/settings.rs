@@ -30,8 +30,12 @@ pub enum Listen {
     /// The restored signal.
     #[default]
     Output,
-    /// The output less the input delayed by the latency: input plus added equals output.
+    /// The output less the input delayed by the latency, and without what Denoise removed:
+    /// the generated band and the filled holes. Input plus added less removed equals output.
     Added,
+    /// What Denoise took out (the clicks and the hiss), so that an engineer can hear that no
+    /// music went with it.
+    Removed,
 }
 
 /// Everything the engine reads from the parameters, once per block.
@@ -54,6 +58,9 @@ pub struct EngineSettings {
     /// stream is found to have them ([`crate::dsp::holes`]). Off: only the band above the
     /// cutoff is generated.
     pub codec_repair: bool,
+    /// Denoise, for old recordings, 0 (off) to 1: how far clicks are repaired and hiss turned
+    /// down before the band is generated ([`crate::dsp::denoise`]).
+    pub denoise: f32,
 }
 
 impl Default for EngineSettings {
@@ -66,6 +73,7 @@ impl Default for EngineSettings {
             listen: Listen::Output,
             bypass: false,
             codec_repair: true,
+            denoise: 0.0,
         }
     }
 }

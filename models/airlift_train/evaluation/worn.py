@@ -1,0 +1,194 @@
+"""Old recordings: the committed excerpts made into worn transfers (`corpus.wear`), restored by
+`airlift render --auto --denoise AMOUNT`, and scored against the clean music.
+
+Each excerpt is worn once, with a seed of its own, under issue 26's test conditions (a
+Butterworth of order 2 to 4 at 3.5 to 5 kHz); every other excerpt carries the recorded vinyl
+hiss (the half of `vinyl_hiss.flac` kept for tests) instead of the simulated one, and every
+third is written as a stereo file with the mono transfer in both channels.
+
+With `--clean`, the excerpts as they are (full band, no noise) go through every amount
+instead, and the LSD of the output against the input, up to 16 kHz, says what Denoise harms.
+
+Figures per Denoise amount, as the mean over the worn excerpts:
+- LSD against the clean music, over the bins up to 16 kHz (DESIGN.md's metric STFT);
+- LSD above the low-pass: from the worn low-pass corner to 16 kHz;
+- SI-SDR against the clean music, in dB;
+- noise reduction below the low-pass, in dB: the energy of what is not the music, below 70 %
+  of the corner, in the worn input against the output. "The music" there is the clean music
+  through the same filters, so the band generation and the filters' own phase do not count,
+  and whatever the denoiser takes from the music counts against it.
+
+"Worn" is the worn input itself, unrendered; "noise-free" is the music through the worn
+transfer's filters without any noise, what a perfect denoiser with no band generation would
+give. Run from `models/` with a venv holding numpy,
+scipy and soundfile:
+    python -m airlift_train.evaluation.worn --airlift ../target/release/airlift [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy import signal
+
+from ..corpus import wear
+from .codec_holes import POWER_FLOOR, metric_stft
+
+EXCERPTS = Path(__file__).resolve().parents[3] / "tests" / "excerpts"
+TOP_HZ = 16_000.0
+AMOUNTS = (0.0, 0.5, 1.0)
+# The band where the noise left is measured: below this share of the low-pass corner.
+NOISE_BAND_SHARE = 0.7
+
+
+def lsd(reference: np.ndarray, estimate: np.ndarray, rate: int, lo_hz: float,
+        hi_hz: float) -> float:
+    """LSD between `lo_hz` and `hi_hz` (DESIGN.md's metric STFT, log10 power)."""
+    ref, bin_hz = metric_stft(reference, rate)
+    est, _ = metric_stft(estimate, rate)
+    k0, k1 = int(np.ceil(lo_hz / bin_hz)), int(hi_hz / bin_hz) + 1
+    diff = np.log10(ref[:, k0:k1] + POWER_FLOOR) - np.log10(est[:, k0:k1] + POWER_FLOOR)
+    return float(np.sqrt((diff ** 2).mean(-1)).mean())
+
+
+def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Scale-invariant SDR of `estimate` against `reference`, in dB."""
+    ref = reference.astype(np.float64)
+    est = estimate.astype(np.float64)
+    target = ref * (est @ ref) / max(ref @ ref, 1e-20)
+    return float(10 * np.log10(max(target @ target, 1e-20)
+                               / max((est - target) @ (est - target), 1e-20)))
+
+
+def noise_below_db(filtered: np.ndarray, signal_in: np.ndarray, rate: int,
+                   corner_hz: float) -> float:
+    """Energy of `signal_in - filtered` below `NOISE_BAND_SHARE` of the corner, in dB."""
+    sos = signal.butter(8, NOISE_BAND_SHARE * corner_hz / (rate / 2), output="sos")
+    residual = signal.sosfiltfilt(sos, signal_in.astype(np.float64) - filtered)
+    return float(10 * np.log10(np.mean(residual ** 2) + 1e-20))
+
+
+def mono(path: Path) -> tuple[np.ndarray, int]:
+    """A file's channels averaged, and its rate."""
+    audio, rate = sf.read(path, dtype="float32", always_2d=True)
+    return audio.mean(axis=1), rate
+
+
+def figures(item: wear.Worn, estimate: np.ndarray, rate: int) -> dict:
+    """The four figures of one output (module docstring)."""
+    n = min(len(item.clean), len(estimate))
+    clean, est, filtered = item.clean[:n], estimate[:n], item.filtered[:n]
+    return {
+        "lsd": lsd(clean, est, rate, 0.0, TOP_HZ),
+        "lsd_above": lsd(clean, est, rate, item.lowpass_hz, TOP_HZ),
+        "si_sdr_db": si_sdr_db(clean, est),
+        "noise_db": noise_below_db(filtered, est, rate, item.lowpass_hz),
+    }
+
+
+def no_harm(args: argparse.Namespace, table: list, work: Path) -> None:
+    """The clean excerpts as they are, through every amount. What Denoise changes is the LSD
+    to 16 kHz between the output at an amount and the output at Denoise 0 (issue 26 asks at
+    most 0.15 at 100 %, and 0.005 at 0); the LSD against the input itself is printed beside it
+    (auto cutoff restores excerpts whose own edge lies below 16 kHz, at any amount)."""
+    amounts = sorted(set(args.amounts) | {0.0})
+    change = {amount: [] for amount in amounts}
+    against_input = {amount: [] for amount in amounts}
+    for entry in table:
+        name = entry["file"].removesuffix(".flac")
+        if args.only and name not in args.only:
+            continue
+        source = EXCERPTS / entry["file"]
+        audio, rate = sf.read(source, dtype="float32", always_2d=True)
+        outputs = {}
+        for amount in amounts:
+            out = work / f"{name}.clean.denoise{amount:g}.flac"
+            subprocess.run([args.airlift, "render", str(source), str(out), "--auto",
+                            "--model", args.model, "--denoise", f"{amount:g}"],
+                           check=True, capture_output=True)
+            outputs[amount], _ = sf.read(out, dtype="float32", always_2d=True)
+        for amount in amounts:
+            def mean_lsd(reference):
+                return float(np.mean([lsd(reference[:, c], outputs[amount][:, c], rate, 0.0,
+                                          TOP_HZ) for c in range(audio.shape[1])]))
+            change[amount].append(mean_lsd(outputs[0.0]))
+            against_input[amount].append(mean_lsd(audio))
+            print(name, f"denoise {amount:g}", f"change {change[amount][-1]:.4f}",
+                  f"against the input {against_input[amount][-1]:.4f}", flush=True)
+    print()
+    print("| Denoise | what it changes: mean LSD | most | LSD against the input: mean |")
+    print("|---|---|---|---|")
+    for amount in amounts:
+        print(f"| {amount * 100:.0f} % | {np.mean(change[amount]):.4f} | "
+              f"{np.max(change[amount]):.4f} | {np.mean(against_input[amount]):.4f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--airlift", required=True)
+    parser.add_argument("--model", default="unet")
+    parser.add_argument("--amounts", type=float, nargs="+", default=list(AMOUNTS))
+    parser.add_argument("--only", nargs="*", help="excerpt names to keep")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the worn and restored files")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--oracle-cutoff", action="store_true",
+                        help="give the render the worn low-pass corner instead of --auto "
+                             "(what a perfect detector would give)")
+    parser.add_argument("--clean", action="store_true",
+                        help="measure the harm to the clean excerpts instead (no-harm table)")
+    args = parser.parse_args()
+    table = json.loads((EXCERPTS / "excerpts.json").read_text())
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        if args.clean:
+            no_harm(args, table, work)
+            return
+        for index, entry in enumerate(table):
+            name = entry["file"].removesuffix(".flac")
+            if args.only and name not in args.only:
+                continue
+            audio, rate = sf.read(EXCERPTS / entry["file"], dtype="float32", always_2d=True)
+            rng = np.random.default_rng(26_000 + index)
+            noise = "recorded" if index % 2 else "simulated"
+            item = wear.wear(audio, rate, rng, noise=noise, part="test", test_conditions=True)
+            worn_path = work / f"{name}.worn.flac"
+            channels = 2 if index % 3 == 0 else 1
+            sf.write(worn_path, np.repeat(item.worn[:, None], channels, axis=1), rate,
+                     subtype="PCM_24")
+            row = {"excerpt": name, "noise": noise, "channels": channels,
+                   "lowpass_hz": round(item.lowpass_hz), "order": item.lowpass_order,
+                   "worn": figures(item, item.worn, rate),
+                   "noise-free": figures(item, item.filtered, rate)}
+            for amount in args.amounts:
+                out = work / f"{name}.denoise{amount:g}.flac"
+                cutoff = (["--cutoff", f"{item.lowpass_hz:.0f}"] if args.oracle_cutoff
+                          else ["--auto"])
+                subprocess.run([args.airlift, "render", str(worn_path), str(out), *cutoff,
+                                "--model", args.model, "--denoise", f"{amount:g}"],
+                               check=True, capture_output=True)
+                estimate, _ = mono(out)
+                row[f"denoise {amount:g}"] = figures(item, estimate, rate)
+            rows.append(row)
+            print(name, json.dumps({k: v for k, v in row.items() if k != "excerpt"}), flush=True)
+    print()
+    columns = ["worn", "noise-free"] + [f"denoise {a:g}" for a in args.amounts]
+    print("| figure | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for key, label in (("lsd", "LSD to 16 kHz"), ("lsd_above", "LSD above the low-pass"),
+                       ("si_sdr_db", "SI-SDR (dB)"), ("noise_db", "noise below the low-pass (dB)")):
+        means = [np.mean([row[c][key] for row in rows]) for c in columns]
+        print(f"| {label} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+//! Denoise, for old recordings: clicks repaired in the waveform, then hiss and surface noise
+//! turned down in the spectrum, before the band is generated.
+//!
+//! One amount (the plugin's Denoise, 0 to 1) drives both: how small a click is still repaired
+//! ([`clicks`]) and how far the noise is turned down ([`hiss`]). At 0 nothing is touched, and
+//! the engine's output is bit for bit what it was without the stage. What is taken out is
+//! kept apart (the clicks as samples, the hiss as a spectrum per frame) so that Listen can play
+//! it, and so that the band above the cutoff is generated from the cleaned spectrum while the
+//! output still equals the delayed input plus what was added less what was removed.
+//!
+//! Both parts are plain DSP: the floor that a learned mask must beat, as SBR is for the band.
+
+pub mod clicks;
+pub mod hiss;
+
+use realfft::num_complex::Complex;
+
+pub use clicks::ClickRepair;
+pub use hiss::HissReducer;
+
+use crate::dsp::stft::StftLayout;
+
+/// The denoiser of one channel.
+pub struct ChannelDenoiser {
+    /// Repairs clicks in the channel's samples.
+    pub clicks: ClickRepair,
+    /// Turns hiss down in the channel's spectra.
+    pub hiss: HissReducer,
+}
+
+impl ChannelDenoiser {
+    /// A denoiser for frames of `layout`.
+    pub fn new(layout: &StftLayout) -> Self {
+        Self {
+            clicks: ClickRepair::new(layout.fft_size, layout.hop_size, layout.sample_rate_hz),
+            hiss: HissReducer::new(layout),
+        }
+    }
+
+    /// Forgets the material heard.
+    pub fn reset(&mut self) {
+        self.clicks.reset();
+        self.hiss.reset();
+    }
+
+    /// Denoises one frame's `spectrum` in place at `amount`, after the floor has heard it,
+    /// deeper from `band_start_bin` up (where the band is generated); writes what is taken out
+    /// to `removed`.
+    pub fn clean_spectrum(
+        &mut self,
+        amount: f32,
+        band_start_bin: usize,
+        spectrum: &mut [Complex<f32>],
+        removed: &mut [Complex<f32>],
+    ) {
+        self.hiss.track(spectrum);
+        self.hiss.apply(amount, band_start_bin, spectrum, removed);
+    }
+}
