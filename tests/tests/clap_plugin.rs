@@ -154,13 +154,18 @@ fn the_bundle_describes_itself() {
             "Execution Provider",
             "Listen",
             "Bypass",
-            "Codec Repair"
+            "Codec Repair",
+            "Denoise"
         ]
     );
     // Codec Repair is on by default, and automatable.
     let repair = host.param_by_name("Codec Repair").unwrap();
     assert_eq!(repair.default_value, 1.0);
     assert!(repair.flags.contains(ParamInfoFlags::IS_AUTOMATABLE));
+    // Denoise is off by default, and automatable.
+    let denoise = host.param_by_name("Denoise").unwrap();
+    assert_eq!(denoise.default_value, 0.0);
+    assert!(denoise.flags.contains(ParamInfoFlags::IS_AUTOMATABLE));
     // The host's bypass button drives the plugin's own bypass, which keeps the latency.
     let bypass = host.param_by_name("Bypass").unwrap();
     assert!(bypass.flags.contains(ParamInfoFlags::IS_BYPASS));

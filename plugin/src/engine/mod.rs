@@ -28,7 +28,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
-use crate::dsp::denoise::ChannelDenoiser;
+use crate::dsp::denoise::{ChannelDenoiser, HissReducer};
 use crate::dsp::fill::{write_fill_correction, FillWeights};
 use crate::dsp::holes::HoleFiller;
 use crate::dsp::sanitize::checked_sample;
@@ -157,6 +157,8 @@ pub struct Learned {
     detector: CutoffDetector,
     /// The codec hole finder.
     holes: HoleFiller,
+    /// Each channel's hiss floor, so that Denoise works from the first frame.
+    hiss: Vec<HissReducer>,
 }
 
 /// The engine: one per plugin instance or CLI render.
@@ -543,12 +545,20 @@ impl Engine {
                 &mut self.holes,
                 HoleFiller::new(self.layout, self.channels.len()),
             ),
+            hiss: self
+                .channels
+                .iter_mut()
+                .map(|channel| {
+                    std::mem::replace(&mut channel.denoiser.hiss, HissReducer::new(&self.layout))
+                })
+                .collect(),
         }
     }
 
     /// Starts from what another engine learned of this material ([`Engine::take_learned`]),
     /// as if it had heard it already: the band limit detected over the whole of it applies
-    /// from the first frame, and codec holes found in it are filled from the first frame.
+    /// from the first frame, codec holes found in it are filled from the first frame, and
+    /// Denoise knows the hiss floor from the first frame.
     /// Detection runs on, so a band limit that changes part-way is followed as in a first
     /// hearing. The CLI's look-ahead; call it before the first block. Fails when the other
     /// engine ran at another rate or channel count.
@@ -558,6 +568,10 @@ impl Engine {
         }
         self.detector = learned.detector;
         self.holes = learned.holes;
+        for (channel, mut hiss) in self.channels.iter_mut().zip(learned.hiss) {
+            hiss.rewind();
+            channel.denoiser.hiss = hiss;
+        }
         self.drop_pending_listening();
         self.holes.rewind();
         self.held_cutoff_hz = None;

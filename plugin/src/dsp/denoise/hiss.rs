@@ -122,6 +122,9 @@ pub struct HissReducer {
     warm_up_frames: usize,
     /// The first bin turned down ([`HISS_FROM_HZ`]).
     first_bin: usize,
+    /// Whether the next frame starts the decision-directed estimate afresh from its own
+    /// power (after [`HissReducer::rewind`]).
+    restart_estimate: bool,
 }
 
 impl HissReducer {
@@ -156,6 +159,7 @@ impl HissReducer {
             frames_heard: 0,
             warm_up_frames: (WARM_UP_SECONDS * layout.frames_per_second()).ceil() as usize,
             first_bin: (HISS_FROM_HZ / layout.bin_hz()).ceil() as usize,
+            restart_estimate: false,
         }
     }
 
@@ -173,6 +177,14 @@ impl HissReducer {
         self.windows_filled = 0;
         self.next_window = 0;
         self.frames_heard = 0;
+        self.restart_estimate = false;
+    }
+
+    /// Goes back to the start of the material while keeping the floor heard over it (the
+    /// CLI's look-ahead): the next frame is turned down against that floor at once, its clean
+    /// estimate starting from its own power less the floor.
+    pub fn rewind(&mut self) {
+        self.restart_estimate = true;
     }
 
     /// Whether the floor is known.
@@ -268,6 +280,16 @@ impl HissReducer {
         removed: &mut [Complex<f32>],
     ) {
         let zero = Complex::new(0.0, 0.0);
+        if std::mem::take(&mut self.restart_estimate) {
+            for ((previous, bin), floor) in self
+                .previous_clean
+                .iter_mut()
+                .zip(spectrum.iter())
+                .zip(&self.floor)
+            {
+                *previous = (bin.norm_sqr() - floor).max(0.0);
+            }
+        }
         if amount <= 0.0 || !self.ready() {
             removed.fill(zero);
             for (previous, bin) in self.previous_clean.iter_mut().zip(spectrum.iter()) {
