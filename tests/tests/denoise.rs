@@ -1,13 +1,13 @@
 //! Denoise (old recordings) through the engine: clicks repaired in recorded music, hiss turned
 //! down between a tone's partials while the partials keep their level, what is removed
 //! accounted for (input plus added less removed is the output), a look-ahead that denoises
-//! from the first frame, clean recorded music barely changed at Denoise 100 %, and no
-//! allocation on the way.
+//! from the first frame, clean recorded music barely changed at Denoise 100 %, the band of a
+//! worn recording restored above a cutoff set by hand, and no allocation on the way.
 
 use airlift::cli::metrics::evaluate;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
 use airlift_tests::excerpts::{load_excerpts, parallel_map};
-use airlift_tests::filters::band_energy;
+use airlift_tests::filters::{band_energy, butterworth};
 use airlift_tests::render::{delayed, render, stream, stream_without_allocating, VARYING_BLOCKS};
 use airlift_tests::signals::pink_noise;
 
@@ -248,5 +248,104 @@ fn clean_recorded_music_is_barely_changed_by_denoise() {
          {} by {:.3} (at most 0.4)",
         worst.0,
         worst.1
+    );
+}
+
+/// `clean` made into a worn transfer's sound: each channel through a Butterworth of order 4 at
+/// `corner_hz`, under pink hiss 24 dB below the filtered music, band-limited at 9 kHz by the
+/// playback chain (a Butterworth of order 2), whose level drifts by a quarter
+/// (a disc's surface, twice a second), with crackle (a two-sample impulse of three times the
+/// hiss's RMS every 25 ms) and clicks (eight samples at ten times it, 15 a second). The drift
+/// and the crackle make the noise move like music, as on a real disc, so the detector does not
+/// find the band above the corner missing.
+fn worn(clean: &[Vec<f32>], rate: u32, corner_hz: f32) -> Vec<Vec<f32>> {
+    let rms = |x: &[f32]| {
+        (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt() as f32
+    };
+    clean
+        .iter()
+        .enumerate()
+        .map(|(c, channel)| {
+            let filtered = butterworth(channel, rate, corner_hz, 4);
+            let hiss = butterworth(&pink_noise(filtered.len(), 26 + c as u64), rate, 9_000.0, 2);
+            let hiss_rms = rms(&hiss);
+            let scale = rms(&filtered) / hiss_rms * 10f32.powf(-24.0 / 20.0);
+            let (crackle_every, click_every) = (rate as usize / 40, rate as usize / 15);
+            filtered
+                .iter()
+                .zip(&hiss)
+                .enumerate()
+                .map(|(i, (music, hiss))| {
+                    let t = i as f32 / rate as f32;
+                    let drift = 1.0 + 0.25 * (std::f32::consts::TAU * 0.5 * t).sin();
+                    let crackle = match (i % crackle_every, i % click_every) {
+                        (_, k @ 0..8) => {
+                            10.0 * (1.0 - k as f32 / 8.0) * if k % 2 == 0 { 1.0 } else { -1.0 }
+                        }
+                        (0, _) => 3.0,
+                        (1, _) => -3.0,
+                        _ => 0.0,
+                    };
+                    music + scale * (drift * hiss + crackle * hiss_rms)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_cutoff_set_by_hand_brings_an_old_recordings_band_back_under_its_hiss() {
+    let corner_hz = 4_000.0;
+    let excerpts: Vec<_> = load_excerpts()
+        .into_iter()
+        .filter(|e| {
+            ["vocals_armygeddon", "drums_amen", "world_caribbean"].contains(&e.name.as_str())
+        })
+        .collect();
+    let figures: Vec<(String, f64, f64, f64)> = parallel_map(&excerpts, |excerpt| {
+        let rate = excerpt.sample_rate_hz;
+        let clean: Vec<Vec<f32>> = excerpt
+            .channels
+            .iter()
+            .map(|c| c[..6 * rate as usize].to_vec())
+            .collect();
+        let input = worn(&clean, rate, corner_hz);
+        let at = |amount| EngineSettings {
+            cutoff: CutoffMode::Manual(corner_hz),
+            ..denoising(amount)
+        };
+        let (kept, engine) = render(rate, &input, at(0.0), &[512]);
+        let (restored, _) = render(rate, &input, at(1.0), &[512]);
+        let reference = delayed(&clean, engine.latency_samples() as usize);
+        let lsd_hf = |estimate: &[Vec<f32>]| {
+            evaluate(&reference, estimate, rate, Some(corner_hz), Some(16_000.0))
+                .unwrap()
+                .lsd_hf
+                .unwrap()
+        };
+        let worn_input = delayed(&input, engine.latency_samples() as usize);
+        (
+            excerpt.name.clone(),
+            lsd_hf(&worn_input),
+            lsd_hf(&kept),
+            lsd_hf(&restored),
+        )
+    });
+    for (name, input, kept, restored) in &figures {
+        eprintln!(
+            "{name}: LSD-HF worn {input:.3}, Denoise 0 {kept:.3}, Denoise 100 % {restored:.3}"
+        );
+    }
+    let mean = |pick: fn(&(String, f64, f64, f64)) -> f64| {
+        figures.iter().map(pick).sum::<f64>() / figures.len() as f64
+    };
+    let (input, kept, restored) = (mean(|f| f.1), mean(|f| f.2), mean(|f| f.3));
+    // Measured with SBR: 1.689 worn, 1.344 at Denoise 0, 1.206 at 100 %; 1.527 at 100 % when
+    // the cutoff did not vouch for the band (the band above the corner was not filled, and
+    // the hiss there was turned down).
+    assert!(
+        restored <= 0.8 * input && restored < kept,
+        "LSD-HF over the band above a hand-set cutoff: worn {input:.3}, Denoise 0 {kept:.3}, \
+         Denoise 100 % {restored:.3} (at most 80 % of the worn input's, and under Denoise 0's)"
     );
 }

@@ -20,7 +20,14 @@ Figures per Denoise amount, as the mean over the worn excerpts:
 
 "Worn" is the worn input itself, unrendered; "noise-free" is the music through the worn
 transfer's filters without any noise, what a perfect denoiser with no band generation would
-give. Run from `models/` with a venv holding numpy,
+give.
+
+With `--ceiling`, what the band generation could reach at best on the same conditions: the
+clean excerpt through a brick wall at the worn corner, and through the worn transfer's own
+filters with no noise, each restored with the corner given as the cutoff (`--cutoff`, no
+Denoise), by the U-Net and by SBR, and scored as above; beside them the "perfect band" (the
+noise-free transfer below the corner, the clean music above it). No noise, no detection: the
+best case for a restoration of these transfers. Run from `models/` with a venv holding numpy,
 scipy and soundfile:
     python -m airlift_train.evaluation.worn --airlift ../target/release/airlift [--json FILE]
 """
@@ -129,6 +136,62 @@ def no_harm(args: argparse.Namespace, table: list, work: Path) -> None:
               f"{np.max(change[amount]):.4f} | {np.mean(against_input[amount]):.4f} |")
 
 
+def worn_excerpts(table: list, only: list | None):
+    """Each committed excerpt as its worn test transfer, as (index, name, item, rate): a seed
+    of its own, the recorded hiss on every other excerpt (module docstring)."""
+    for index, entry in enumerate(table):
+        name = entry["file"].removesuffix(".flac")
+        if only and name not in only:
+            continue
+        audio, rate = sf.read(EXCERPTS / entry["file"], dtype="float32", always_2d=True)
+        rng = np.random.default_rng(26_000 + index)
+        noise = "recorded" if index % 2 else "simulated"
+        yield index, name, wear.wear(audio, rate, rng, noise=noise, part="test",
+                                     test_conditions=True), rate
+
+
+def render_lsd(args: argparse.Namespace, item: wear.Worn, source: np.ndarray, rate: int,
+               path: Path, render_args: list) -> float:
+    """LSD to 16 kHz against the clean music of `source` (mono) rendered with `render_args`."""
+    sf.write(path, source, rate, subtype="FLOAT")
+    out = path.with_suffix(".out.wav")
+    subprocess.run([args.airlift, "render", str(path), str(out), "--overwrite", *render_args],
+                   check=True, capture_output=True)
+    estimate, _ = mono(out)
+    n = min(len(item.clean), len(estimate))
+    return lsd(item.clean[:n], estimate[:n], rate, 0.0, TOP_HZ)
+
+
+def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
+    """The best case for the band generation on the worn conditions (`--ceiling`, module
+    docstring): LSD to 16 kHz per excerpt, then the means and the issue's target (35 % under
+    the worn input's)."""
+    rows = []
+    for _, name, item, rate in worn_excerpts(table, args.only):
+        spectrum = np.fft.rfft(item.clean)
+        below = np.fft.rfftfreq(len(item.clean), 1 / rate) < item.lowpass_hz
+        brick = np.fft.irfft(np.where(below, spectrum, 0), len(item.clean)).astype(np.float32)
+        perfect = np.fft.irfft(np.where(below, np.fft.rfft(item.filtered), spectrum),
+                               len(item.clean)).astype(np.float32)
+        row = {"worn": lsd(item.clean, item.worn, rate, 0.0, TOP_HZ),
+               "perfect band": lsd(item.clean, perfect, rate, 0.0, TOP_HZ)}
+        cutoff = ["--cutoff", f"{item.lowpass_hz:.0f}"]
+        for label, source in (("brick wall", brick), ("transfer's filters", item.filtered)):
+            for model in ("unet", "sbr"):
+                row[f"{label}, {model}"] = render_lsd(
+                    args, item, source, rate, work / f"{name}.{label[:5]}.{model}.wav",
+                    [*cutoff, "--model", model])
+        rows.append(row)
+        print(name, json.dumps({k: round(v, 3) for k, v in row.items()}), flush=True)
+    print()
+    columns = list(rows[0])
+    print("| LSD to 16 kHz | target (35 % under worn) | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 2) + "|")
+    means = [float(np.mean([row[c] for row in rows])) for c in columns]
+    print(f"| mean of {len(rows)} | {0.65 * means[0]:.3f} | "
+          + " | ".join(f"{m:.3f}" for m in means) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--airlift", required=True)
@@ -142,6 +205,9 @@ def main() -> None:
                              "(what a perfect detector would give)")
     parser.add_argument("--clean", action="store_true",
                         help="measure the harm to the clean excerpts instead (no-harm table)")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="measure the best case for the band generation instead (brick "
+                             "wall and noise-free transfers, the corner given)")
     args = parser.parse_args()
     table = json.loads((EXCERPTS / "excerpts.json").read_text())
     rows = []
@@ -151,19 +217,15 @@ def main() -> None:
         if args.clean:
             no_harm(args, table, work)
             return
-        for index, entry in enumerate(table):
-            name = entry["file"].removesuffix(".flac")
-            if args.only and name not in args.only:
-                continue
-            audio, rate = sf.read(EXCERPTS / entry["file"], dtype="float32", always_2d=True)
-            rng = np.random.default_rng(26_000 + index)
-            noise = "recorded" if index % 2 else "simulated"
-            item = wear.wear(audio, rate, rng, noise=noise, part="test", test_conditions=True)
+        if args.ceiling:
+            ceiling(args, table, work)
+            return
+        for index, name, item, rate in worn_excerpts(table, args.only):
             worn_path = work / f"{name}.worn.flac"
             channels = 2 if index % 3 == 0 else 1
             sf.write(worn_path, np.repeat(item.worn[:, None], channels, axis=1), rate,
                      subtype="PCM_24")
-            row = {"excerpt": name, "noise": noise, "channels": channels,
+            row = {"excerpt": name, "noise": item.noise, "channels": channels,
                    "lowpass_hz": round(item.lowpass_hz), "order": item.lowpass_order,
                    "worn": figures(item, item.worn, rate),
                    "noise-free": figures(item, item.filtered, rate)}

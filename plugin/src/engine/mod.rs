@@ -181,6 +181,9 @@ pub struct Engine {
     /// Per bin, what the detector says for the fill: the missing shares, then the sure shares
     /// ([`FillWeights::from_flat`]).
     fill_weights: Vec<f32>,
+    /// The fill's weights with a cutoff set by hand vouching for the band above it, as
+    /// `fill_weights` (Denoise blends them in).
+    vouched_weights: Vec<f32>,
     /// The replaced band, laid out for `band_request_hz`.
     band: BandLayout,
     /// The cutoff the band was last laid out for (`None`: no cutoff asked for).
@@ -352,6 +355,7 @@ impl Engine {
             generated: vec![Complex::new(0.0, 0.0); layout.num_bins()],
             repaired: vec![Complex::new(0.0, 0.0); layout.num_bins()],
             fill_weights: vec![0.0; 2 * layout.num_bins()],
+            vouched_weights: vec![0.0; 2 * layout.num_bins()],
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
             held_cutoff_hz: None,
@@ -809,6 +813,19 @@ impl Engine {
         self.corrupt_frames_left = self.corrupt_frames_left.saturating_sub(1);
         self.detector
             .write_fill_weights_holding(self.held_cutoff_hz, &mut self.fill_weights);
+        if let (CutoffMode::Manual(cutoff_hz), true) = (self.settings.cutoff, denoise > 0.0) {
+            // An old recording's surface noise moves like music, so the detector never finds
+            // the band above a worn disc's gentle low-pass missing, and the fill would add
+            // nothing there. With Denoise on, a cutoff set by hand vouches for that band as a
+            // detected band limit does, as far as the amount goes.
+            self.detector.write_fill_weights_vouched_by(
+                cutoff_hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ),
+                &mut self.vouched_weights,
+            );
+            for (weight, vouched) in self.fill_weights.iter_mut().zip(&self.vouched_weights) {
+                *weight += denoise * (vouched - *weight);
+            }
+        }
         self.update_held();
         self.update_band();
 

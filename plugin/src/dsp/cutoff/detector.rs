@@ -223,15 +223,24 @@ impl CutoffDetector {
     pub fn write_fill_weights_holding(&self, held_hz: Option<f32>, flat: &mut [f32]) {
         match (held_hz, self.detection) {
             (Some(cutoff_hz), Detection::Listening | Detection::NoBandLimit) => {
-                self.missing.write_fill_weights(
-                    Detection::BandLimit { cutoff_hz },
-                    u32::MAX,
-                    self.estimated.then_some(&self.bright_db[..]),
-                    flat,
-                )
+                self.write_fill_weights_vouched_by(cutoff_hz, flat)
             }
             _ => self.write_fill_weights(flat),
         }
+    }
+
+    /// As [`Self::write_fill_weights`], with `cutoff_hz` vouching for the band above it as a
+    /// band limit that has held long does, whatever this detection says: the edge zone is
+    /// missing, and above it what lies far below the music under the edge (all of it until the
+    /// first estimate). The engine uses it for a held band limit, and for a cutoff set by hand
+    /// while Denoise works on an old recording.
+    pub fn write_fill_weights_vouched_by(&self, cutoff_hz: f32, flat: &mut [f32]) {
+        self.missing.write_fill_weights(
+            Detection::BandLimit { cutoff_hz },
+            u32::MAX,
+            self.estimated.then_some(&self.bright_db[..]),
+            flat,
+        )
     }
 
     /// Adds one channel's spectrum to the frame being accumulated.
