@@ -39,6 +39,32 @@ def spectrogram_db(audio: np.ndarray, rate: int):
     return 10 * np.log10(power.T + 1e-12), times, freqs
 
 
+def draw_rows(rows: list, rate: int, title: str, out: Path, *, row_inches: float,
+              dpi: int, seconds: float | None = None) -> None:
+    """One spectrogram per `(label, audio [samples, channels])` row, stacked over a shared time
+    axis up to 22.05 kHz, on one colour scale (90 dB under the first row's loudest point),
+    written to `out`."""
+    figure, axes = plt.subplots(len(rows), 1, figsize=(9, row_inches * len(rows)), sharex=True,
+                                constrained_layout=True)
+    top = None
+    for axis, (label, audio) in zip(axes, rows):
+        if seconds is not None:
+            audio = audio[: int(seconds * rate)]
+        db, times, freqs = spectrogram_db(audio, rate)
+        top = db.max() if top is None else top
+        image = axis.pcolormesh(times, freqs / 1000, db, vmin=top - 90, vmax=top,
+                                cmap="magma", shading="auto", rasterized=True)
+        axis.set_ylim(0, min(rate / 2, 22050) / 1000)
+        axis.set_ylabel("kHz")
+        axis.set_title(label, loc="left", fontsize=10)
+    axes[-1].set_xlabel("seconds")
+    figure.colorbar(image, ax=axes, label="dB", shrink=0.5)
+    figure.suptitle(title, fontsize=10)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=dpi)
+    print(f"wrote {out}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cli", type=Path, required=True)
@@ -75,24 +101,7 @@ def main():
                             *extra], check=True, capture_output=True)
             rendered, _ = soundfile.read(out, dtype="float32", always_2d=True)
             rows.append((f"{label} ({how})", rendered))
-    figure, axes = plt.subplots(len(rows), 1, figsize=(9, 2.1 * len(rows)), sharex=True,
-                                constrained_layout=True)
-    top = None
-    for axis, (label, signal) in zip(axes, rows):
-        db, times, freqs = spectrogram_db(signal, rate)
-        top = db.max() if top is None else top
-        image = axis.pcolormesh(times, freqs / 1000, db, vmin=top - 90, vmax=top,
-                                cmap="magma", shading="auto", rasterized=True)
-        axis.set_ylim(0, min(rate / 2, 22050) / 1000)
-        axis.set_ylabel("kHz")
-        axis.set_title(label, loc="left", fontsize=10)
-    axes[-1].set_xlabel("seconds")
-    figure.colorbar(image, ax=axes, label="dB", shrink=0.5)
-    figure.suptitle(f"{args.excerpt.name}: {detected}", fontsize=10)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(args.out, dpi=90)
-    print(f"wrote {args.out}")
-
+    draw_rows(rows, rate, f"{args.excerpt.name}: {detected}", args.out, row_inches=2.1, dpi=90)
 
 if __name__ == "__main__":
     main()

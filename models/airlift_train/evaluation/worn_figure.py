@@ -1,7 +1,7 @@
 """The README's picture of Denoise: spectrograms up to 22 kHz of one committed excerpt, clean,
 made into a worn transfer (`corpus.wear`, as `evaluation.worn` makes it), restored by
-`airlift render --auto --denoise 1` (Spectral U-Net), and what Denoise removed
-(`--listen removed`).
+`airlift render --denoise 1` (Spectral U-Net) with auto cutoff and with the cutoff set by hand
+at the worn corner, and what Denoise removed (`--listen removed`).
 
     python -m airlift_train.evaluation.worn_figure --cli ../target/release/airlift \
         --excerpt world_caribbean --out ../assets/worn_spectrograms.png
@@ -13,16 +13,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import soundfile
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import soundfile  # noqa: E402
-
-from ..corpus import wear  # noqa: E402
-from .spectrograms import spectrogram_db  # noqa: E402
-from .worn import EXCERPTS  # noqa: E402
+from ..corpus import wear
+from .spectrograms import draw_rows
+from .worn import EXCERPTS
 
 SECONDS = 4.0
 
@@ -47,32 +43,20 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "worn.wav"
         soundfile.write(source, item.worn, rate, subtype="FLOAT")
-        for label, extra in (("Denoise 100 %, auto cutoff (Spectral U-Net)", []),
-                             ("what Denoise removed (--listen removed)",
-                              ["--listen", "removed"])):
-            out = Path(tmp) / f"out{len(extra)}.wav"
-            subprocess.run([str(args.cli), "render", str(source), str(out), "--auto",
-                            "--denoise", "1", *extra], check=True, capture_output=True)
+        corner = ["--cutoff", f"{item.lowpass_hz:.0f}"]
+        for number, (label, extra) in enumerate((
+                ("Denoise 100 %, auto cutoff (Spectral U-Net)", ["--auto"]),
+                (f"Denoise 100 %, cutoff set by hand at {item.lowpass_hz:.0f} Hz "
+                 "(Spectral U-Net)", corner),
+                ("what Denoise removed (--listen removed, auto cutoff)",
+                 ["--auto", "--listen", "removed"]))):
+            out = Path(tmp) / f"out{number}.wav"
+            subprocess.run([str(args.cli), "render", str(source), str(out), "--denoise", "1",
+                            *extra], check=True, capture_output=True)
             rendered, _ = soundfile.read(out, dtype="float32", always_2d=True)
             rows.append((label, rendered))
-    figure, axes = plt.subplots(len(rows), 1, figsize=(9, 2.0 * len(rows)), sharex=True,
-                                constrained_layout=True)
-    top = None
-    for axis, (label, signal) in zip(axes, rows):
-        db, times, freqs = spectrogram_db(signal[: int(SECONDS * rate)], rate)
-        top = db.max() if top is None else top
-        image = axis.pcolormesh(times, freqs / 1000, db, vmin=top - 90, vmax=top,
-                                cmap="magma", shading="auto", rasterized=True)
-        axis.set_ylim(0, min(rate / 2, 22050) / 1000)
-        axis.set_ylabel("kHz")
-        axis.set_title(label, loc="left", fontsize=10)
-    axes[-1].set_xlabel("seconds")
-    figure.colorbar(image, ax=axes, label="dB", shrink=0.5)
-    figure.suptitle(f"{args.excerpt}: a worn transfer through Denoise", fontsize=10)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(args.out, dpi=70)
-    print(f"wrote {args.out}")
-
+    draw_rows(rows, rate, f"{args.excerpt}: a worn transfer through Denoise", args.out,
+              row_inches=2.0, dpi=70, seconds=SECONDS)
 
 if __name__ == "__main__":
     main()
