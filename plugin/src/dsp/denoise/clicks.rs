@@ -79,6 +79,12 @@ pub struct ClickRepair {
     known_error: Vec<f64>,
     /// The analysis window (Hann) of the fit.
     window: Vec<f32>,
+    /// The windowed frame, for the autocorrelation.
+    windowed: Vec<f64>,
+    /// The prediction error being summed, per sample.
+    error_sums: Vec<f64>,
+    /// The frame's samples in double precision, for the prediction error.
+    frame_wide: Vec<f64>,
     /// The longest click repaired here, in samples.
     max_click: usize,
     /// The stretch either side of a click that must be predictable, in samples.
@@ -116,6 +122,9 @@ impl ClickRepair {
             rhs: vec![0.0; max_click + 2 * EDGE_SAMPLES],
             known_error: vec![0.0; context],
             window,
+            windowed: vec![0.0; frame_len],
+            error_sums: vec![0.0; frame_len],
+            frame_wide: vec![0.0; frame_len],
             max_click,
             isolation,
             reserve,
@@ -228,15 +237,22 @@ impl ClickRepair {
 
     /// Fits the prediction-error filter to the windowed frame. `false` for a silent frame.
     fn fit(&mut self) -> bool {
-        let len = self.frame.len();
-        for lag in 0..=AR_ORDER {
-            let mut sum = 0.0f64;
-            for i in lag..len {
-                let a = self.frame[i] * self.window[i];
-                let b = self.frame[i - lag] * self.window[i - lag];
-                sum += f64::from(a) * f64::from(b);
+        for ((windowed, sample), weight) in
+            self.windowed.iter_mut().zip(&self.frame).zip(&self.window)
+        {
+            *windowed = f64::from(sample * weight);
+        }
+        // Sample by sample, every lag at once: each lag's sum still runs in sample order, and
+        // its 25 sums are independent work for the processor.
+        self.autocorrelation.fill(0.0);
+        for (i, &newest) in self.windowed.iter().enumerate() {
+            let lags = i.min(AR_ORDER);
+            for (sum, &older) in self.autocorrelation[..=lags]
+                .iter_mut()
+                .zip(self.windowed[i - lags..=i].iter().rev())
+            {
+                *sum += newest * older;
             }
-            self.autocorrelation[lag] = sum;
         }
         let energy = self.autocorrelation[0];
         if energy <= 1e-18 {
@@ -273,12 +289,28 @@ impl ClickRepair {
 
     /// The prediction error of samples `from..to`.
     fn compute_error(&mut self, from: usize, to: usize) {
-        for n in from.max(AR_ORDER)..to {
-            let mut sum = 0.0f64;
-            for (k, a) in self.filter.iter().enumerate() {
-                sum += a * f64::from(self.frame[n - k]);
+        let from = from.max(AR_ORDER);
+        if from >= to {
+            return;
+        }
+        // Coefficient by coefficient over all the samples: each sample's sum still runs in
+        // coefficient order, and the samples are independent work for the processor.
+        let start = from - AR_ORDER;
+        for (wide, sample) in self.frame_wide[start..to]
+            .iter_mut()
+            .zip(&self.frame[start..to])
+        {
+            *wide = f64::from(*sample);
+        }
+        let sums = &mut self.error_sums[from..to];
+        sums.fill(0.0);
+        for (k, a) in self.filter.iter().enumerate() {
+            for (sum, sample) in sums.iter_mut().zip(&self.frame_wide[from - k..to - k]) {
+                *sum += a * sample;
             }
-            self.error[n] = sum as f32;
+        }
+        for (error, sum) in self.error[from..to].iter_mut().zip(sums.iter()) {
+            *error = *sum as f32;
         }
     }
 
