@@ -122,12 +122,12 @@ enum Command {
     },
     /// Measure speed: `--part engine` (run it on one core) the engine's real-time factor,
     /// the models and the render speed; `--part threads` (on all cores) folder jobs and the
-    /// inference worker's wake-up.
+    /// inference worker's wake-up; `--part blocks` the heaviest block of each hop alone.
     Bench {
         /// Seconds of audio per measurement.
         #[arg(long, default_value_t = 20.0)]
         seconds: f64,
-        /// Which measurements: engine or threads.
+        /// Which measurements: engine, threads or blocks.
         #[arg(long, value_enum, default_value_t = BenchPart::Engine)]
         part: BenchPart,
     },

@@ -32,6 +32,9 @@ pub enum BenchPart {
     Engine,
     /// Folder jobs and the worker's wake-up, across threads.
     Threads,
+    /// The heaviest block of each hop alone (part of `engine`), for work on the audio thread's
+    /// worst case.
+    Blocks,
 }
 
 /// Runs `bench`: `seconds` of audio per measurement, one Markdown table row per figure.
@@ -41,6 +44,9 @@ pub fn run(seconds: f64, part: BenchPart) -> Result<(), String> {
     if part == BenchPart::Threads {
         bench_folders(seconds)?;
         return bench_worker_wakeup(ModelKind::Ddsp);
+    }
+    if part == BenchPart::Blocks {
+        return bench_heaviest_blocks(seconds);
     }
     for sample_rate_hz in [44_100u32, 48_000, 96_000] {
         let audio = bench_signal(sample_rate_hz, seconds, 2);
@@ -81,6 +87,7 @@ pub fn run(seconds: f64, part: BenchPart) -> Result<(), String> {
         rtf * 100.0
     );
 
+    bench_heaviest_blocks(seconds)?;
     bench_hole_fill();
     for kind in [ModelKind::SpectralUnet, ModelKind::Ddsp] {
         bench_model(kind, seconds)?;
@@ -121,6 +128,53 @@ fn time_with_worker(
         / generated
         / 1e3;
     Ok((rtf, overhead_us))
+}
+
+/// The audio thread's worst case rather than its average: at 48 kHz stereo in 64-sample blocks
+/// (as the soak plays), the time of the heaviest block of each hop, SBR with Denoise at 0 and at
+/// 100 % on the worn signal. A frame's work lands in one block, so this is what a small host
+/// buffer has to fit, and what the soak's p99.9 follows.
+fn bench_heaviest_blocks(seconds: f64) -> Result<(), String> {
+    const BLOCK: usize = 64;
+    let worn = worn_bench_signal(48_000, seconds);
+    let hop = StftLayout::for_sample_rate(48_000.0).hop_size;
+    let blocks_per_hop = (hop / BLOCK).max(1);
+    for denoise in [0.0f32, 1.0] {
+        let settings = EngineSettings {
+            cutoff: CutoffMode::Manual(11_000.0),
+            model: ModelKind::Sbr,
+            denoise,
+            ..EngineSettings::default()
+        };
+        let mut engine = Engine::new(48_000.0, 2, settings).map_err(|e| e.to_string())?;
+        let mut block = vec![vec![0.0f32; BLOCK]; 2];
+        let mut heaviest = Vec::with_capacity(worn.len() / hop + 1);
+        let mut hop_heaviest = 0.0f64;
+        for (index, offset) in (0..worn.len() - BLOCK).step_by(BLOCK).enumerate() {
+            for (buffer, input) in block.iter_mut().zip(&worn.channels) {
+                buffer.copy_from_slice(&input[offset..offset + BLOCK]);
+            }
+            let mut slices: Vec<&mut [f32]> = block.iter_mut().map(|b| &mut b[..]).collect();
+            let start = Instant::now();
+            engine.process(&mut slices);
+            hop_heaviest = hop_heaviest.max(start.elapsed().as_secs_f64() * 1e6);
+            if (index + 1) % blocks_per_hop == 0 {
+                heaviest.push(std::mem::take(&mut hop_heaviest));
+            }
+        }
+        // The first second warms the floors and the caches.
+        let mut steady = heaviest.split_off(heaviest.len().min(48_000 / hop));
+        steady.sort_by(f64::total_cmp);
+        let at = |q: f64| steady[((steady.len() - 1) as f64 * q) as usize];
+        println!(
+            "| SBR{} heaviest 64-sample block of each hop (worn signal, after the first second) | 48.0 kHz | 2 | p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs |",
+            if denoise > 0.0 { " with Denoise 100 %," } else { "," },
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+    }
+    Ok(())
 }
 
 /// Codec Repair's own cost while it fills: the flicker count and the fill of two channels per
