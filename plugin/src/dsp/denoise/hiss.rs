@@ -92,15 +92,20 @@ pub struct HissReducer {
     smoothed: Vec<f32>,
     /// The minimum of `smoothed` in the sub-window being filled.
     current_min: Vec<f32>,
-    /// The minima of the last [`SUB_WINDOWS`] finished sub-windows, `[window][bin]` flattened.
+    /// The minima of the last [`SUB_WINDOWS`] finished sub-windows, `[window][bin]` flattened
+    /// (`f32::MAX` in a slot not yet written).
     past_min: Vec<f32>,
+    /// The least of `past_min` over its sub-windows, per bin: updated when a sub-window
+    /// finishes, so that a frame reads one minimum per bin rather than one per sub-window.
+    past_floor: Vec<f32>,
     /// The noise floor per bin (before the envelope and smoothing across frequency).
     raw_floor: Vec<f32>,
     /// The lower envelope of `raw_floor` across frequency.
     envelope: Vec<f32>,
     /// The noise floor per bin, smoothed across frequency.
     floor: Vec<f32>,
-    /// The sliding minimum's queue of bins (a ring of indices into `raw_floor`).
+    /// The sliding minimum's queue of bins (indices into `raw_floor`; each bin enters it
+    /// once per frame, so it never wraps).
     queue: Vec<usize>,
     /// Each bin's neighbourhood for the envelope: the first bin and one past the last.
     neighbourhood: Vec<(usize, usize)>,
@@ -112,8 +117,6 @@ pub struct HissReducer {
     sub_window_frames: usize,
     /// Frames into the current sub-window.
     frames_in_window: usize,
-    /// Sub-windows finished so far (up to [`SUB_WINDOWS`]).
-    windows_filled: usize,
     /// The slot of `past_min` written next.
     next_window: usize,
     /// Frames heard.
@@ -145,6 +148,7 @@ impl HissReducer {
             smoothed: vec![0.0; bins],
             current_min: vec![f32::MAX; bins],
             past_min: vec![f32::MAX; bins * SUB_WINDOWS],
+            past_floor: vec![f32::MAX; bins],
             raw_floor: vec![0.0; bins],
             envelope: vec![0.0; bins],
             floor: vec![0.0; bins],
@@ -154,7 +158,6 @@ impl HissReducer {
             previous_clean: vec![0.0; bins],
             sub_window_frames,
             frames_in_window: 0,
-            windows_filled: 0,
             next_window: 0,
             frames_heard: 0,
             warm_up_frames: (WARM_UP_SECONDS * layout.frames_per_second()).ceil() as usize,
@@ -168,13 +171,13 @@ impl HissReducer {
         self.smoothed.fill(0.0);
         self.current_min.fill(f32::MAX);
         self.past_min.fill(f32::MAX);
+        self.past_floor.fill(f32::MAX);
         self.raw_floor.fill(0.0);
         self.envelope.fill(0.0);
         self.floor.fill(0.0);
         self.peak_power = 0.0;
         self.previous_clean.fill(0.0);
         self.frames_in_window = 0;
-        self.windows_filled = 0;
         self.next_window = 0;
         self.frames_heard = 0;
         self.restart_estimate = false;
@@ -223,15 +226,22 @@ impl HissReducer {
             self.past_min[slot..slot + bins].copy_from_slice(&self.current_min);
             self.current_min.fill(f32::MAX);
             self.next_window = (self.next_window + 1) % SUB_WINDOWS;
-            self.windows_filled = (self.windows_filled + 1).min(SUB_WINDOWS);
             self.frames_in_window = 0;
-        }
-        for (bin, raw) in self.raw_floor.iter_mut().enumerate() {
-            let mut minimum = self.smoothed[bin].min(self.current_min[bin]);
-            for window in 0..self.windows_filled {
-                minimum = minimum.min(self.past_min[window * bins + bin]);
+            self.past_floor.copy_from_slice(&self.past_min[..bins]);
+            for window in self.past_min[bins..].chunks_exact(bins) {
+                for (floor, minimum) in self.past_floor.iter_mut().zip(window) {
+                    *floor = floor.min(*minimum);
+                }
             }
-            *raw = MINIMUM_BIAS * minimum;
+        }
+        for (((raw, smoothed), current), past) in self
+            .raw_floor
+            .iter_mut()
+            .zip(&self.smoothed)
+            .zip(&self.current_min)
+            .zip(&self.past_floor)
+        {
+            *raw = MINIMUM_BIAS * smoothed.min(*current).min(*past);
         }
         self.lower_envelope();
         for (bin, floor) in self.floor.iter_mut().enumerate() {
@@ -245,26 +255,24 @@ impl HissReducer {
     /// (both ends of the neighbourhood only move up with the bin), so each bin enters and
     /// leaves the queue once.
     fn lower_envelope(&mut self) {
-        let bins = self.raw_floor.len();
-        let (mut head, mut len) = (0usize, 0usize);
+        // The queue is `queue[head..tail]`; every bin is pushed once, so `tail` stays within
+        // the bins.
+        let (mut head, mut tail) = (0usize, 0usize);
         let mut next = 0;
-        for bin in 0..bins {
-            let (low, high) = self.neighbourhood[bin];
+        for (&(low, high), envelope) in self.neighbourhood.iter().zip(self.envelope.iter_mut()) {
             while next < high {
-                while len > 0
-                    && self.raw_floor[self.queue[(head + len - 1) % bins]] >= self.raw_floor[next]
-                {
-                    len -= 1;
+                let level = self.raw_floor[next];
+                while tail > head && self.raw_floor[self.queue[tail - 1]] >= level {
+                    tail -= 1;
                 }
-                self.queue[(head + len) % bins] = next;
-                len += 1;
+                self.queue[tail] = next;
+                tail += 1;
                 next += 1;
             }
             while self.queue[head] < low {
-                head = (head + 1) % bins;
-                len -= 1;
+                head += 1;
             }
-            self.envelope[bin] = self.raw_floor[self.queue[head]];
+            *envelope = self.raw_floor[self.queue[head]];
         }
     }
 
