@@ -408,20 +408,26 @@ fn sliding_max(levels: &[f32], reach: usize, suffix: &mut [f32], out: &mut [f32]
             suffix[k] = running;
         }
     }
-    // A window spanning two blocks is the suffix maximum of the left one from its start and
-    // the prefix maximum of the right one up to its end. Within one block it was clipped by an
-    // end of the array: at the left it starts the block (its prefix maximum), at the right it
-    // ends the block (its suffix maximum). `out[hi]` is read before it is overwritten, as
-    // `hi >= k`.
-    for k in 0..n {
+    // A whole window is the suffix maximum of its block from its start and the prefix maximum
+    // of its block up to its end: two blocks, or one block exactly, where the two are equal.
+    // A window clipped by the left end starts the first block, and ends in it: its prefix
+    // maximum. One clipped by the right end ends the array: its suffix maximum where it lies in
+    // one block, with the last block's prefix maximum where it spans two. `out[hi]` is read
+    // before it is overwritten, as `hi >= k`; no division in the whole windows' loop.
+    let left_clipped = reach.min(n);
+    for k in 0..left_clipped {
+        out[k] = out[(k + reach).min(n - 1)];
+    }
+    let whole_end = n.saturating_sub(reach).max(left_clipped);
+    for k in left_clipped..whole_end {
+        out[k] = suffix[k - reach].max(out[k + reach]);
+    }
+    for k in whole_end..n {
         let lo = k.saturating_sub(reach);
-        let hi = (k + reach).min(n - 1);
-        out[k] = if lo / width != hi / width {
-            suffix[lo].max(out[hi])
-        } else if lo % width == 0 {
-            out[hi]
-        } else {
+        out[k] = if lo / width == (n - 1) / width {
             suffix[lo]
+        } else {
+            suffix[lo].max(out[n - 1])
         };
     }
 }
