@@ -553,6 +553,7 @@ impl Engine {
                 .channels
                 .iter_mut()
                 .map(|channel| {
+                    channel.denoiser.hear_last_frame();
                     std::mem::replace(&mut channel.denoiser.hiss, HissReducer::new(&self.layout))
                 })
                 .collect(),
@@ -673,17 +674,15 @@ impl Engine {
         debug_assert!(block.iter().all(|channel| channel.len() == len));
         debug_assert_eq!(block.len(), self.channels.len());
         let hop = self.layout.hop_size;
-        let mid_hop = hop / 2;
+        let quarter_hop = hop / 4;
         let mut offset = 0;
         while offset < len {
-            // Chunks end at mid-hop, where the listening of the last frame is finished, and at
-            // the end of the hop, where the next frame is analysed and synthesized: both by
-            // sample position, so the output is the same for every block size.
-            let stop = if self.hop_position < mid_hop {
-                mid_hop
-            } else {
-                hop
-            };
+            // Chunks end at every quarter of the hop: at the first and the third, Denoise works
+            // on alternate channels between frames; at mid-hop, the listening of the last frame is
+            // finished; at the end of the hop, the next frame is analysed and synthesized. All
+            // by sample position, so the output is the same for every block size, and the work
+            // is spread so that no two parts land in one block.
+            let stop = (self.hop_position / quarter_hop + 1) * quarter_hop;
             let chunk = (len - offset).min(stop - self.hop_position);
             self.mix.fill(&mut self.mix_values[..chunk]);
             self.gain.fill(&mut self.gain_values[..chunk]);
@@ -729,8 +728,14 @@ impl Engine {
             offset += chunk;
             self.hop_position += chunk;
             self.ring_position = (self.ring_position + chunk) % self.channels[0].ring.len();
-            if self.hop_position == mid_hop {
+            if self.hop_position == quarter_hop {
+                self.denoise_between_frames(0);
+            }
+            if self.hop_position == 2 * quarter_hop {
                 self.finish_listening();
+            }
+            if self.hop_position == 3 * quarter_hop {
+                self.denoise_between_frames(1);
             }
             if self.hop_position == hop {
                 self.hop_position = 0;
@@ -758,18 +763,6 @@ impl Engine {
             self.layout.num_bins()
         };
         self.removed_active[slot] = false;
-        let mut repaired = false;
-        for channel in &mut self.channels {
-            repaired |= channel.denoiser.clicks.repair(
-                denoise,
-                &mut channel.cleaned,
-                self.ring_position,
-                hop,
-            ) > 0;
-        }
-        if repaired {
-            self.repaired_frames_left = ring_len.div_ceil(hop) + 1;
-        }
         let cleaned_differs = self.repaired_frames_left > 0;
         self.repaired_frames_left = self.repaired_frames_left.saturating_sub(1);
         for channel in &mut self.channels {
@@ -1003,6 +996,32 @@ impl Engine {
         if std::mem::take(&mut self.holes_pending) {
             let top_bin = self.hole_top_bin().unwrap_or(self.audible_top_bin);
             self.holes.finish_frame(top_bin, self.band_limit_hz());
+        }
+    }
+
+    /// Denoise's work between frames on the channels whose index has `parity` (0: the first,
+    /// third, ...; 1: the second, ...): the hiss floor hears the last frame, and the clicks of
+    /// the last hop of samples are repaired. Stereo's two channels have theirs at a quarter
+    /// and at three quarters of the hop, away from the frame's own work and from mid-hop's
+    /// listening, so that no two of them add up in one block. The click scan trails the newest
+    /// sample by up to three quarters of a hop more than it would at the frame, which the
+    /// ring's length leaves room for; the next frame is cut from the samples as they stand.
+    fn denoise_between_frames(&mut self, parity: usize) {
+        let denoise = self.settings.denoise.clamp(0.0, 1.0);
+        let hop = self.layout.hop_size;
+        let mut repaired = false;
+        for channel in self.channels.iter_mut().skip(parity).step_by(2) {
+            channel.denoiser.hear_last_frame();
+            repaired |= channel.denoiser.clicks.repair(
+                denoise,
+                &mut channel.cleaned,
+                self.ring_position,
+                hop,
+            ) > 0;
+        }
+        if repaired {
+            let ring_len = self.channels[0].ring.len();
+            self.repaired_frames_left = ring_len.div_ceil(hop) + 1;
         }
     }
 

@@ -2,7 +2,9 @@
 //! and the samples under them interpolated from the model (Vaseghi and Rayner; Godsill and
 //! Rayner's book is the reference).
 //!
-//! Every hop, on the newest frame of one channel ([`ClickRepair::repair`]):
+//! Every hop, on the newest frame of one channel ([`ClickRepair::repair`]; the engine calls it
+//! between frames, a quarter of a hop after a frame for a first channel and three quarters for
+//! a second, so that its work and the frame's do not land in one block):
 //! - **The model.** An all-pole predictor of order [`AR_ORDER`] is fitted to the frame
 //!   (autocorrelation of the Hann-windowed frame, Levinson–Durbin). Music is predictable from
 //!   its last milliseconds; a click is not.

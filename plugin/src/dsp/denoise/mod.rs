@@ -26,6 +26,11 @@ pub struct ChannelDenoiser {
     pub clicks: ClickRepair,
     /// Turns hiss down in the channel's spectra.
     pub hiss: HissReducer,
+    /// The last frame's spectrum (clicks repaired, hiss not yet turned down), which the hiss
+    /// floor hears between frames ([`ChannelDenoiser::hear_last_frame`]).
+    unheard: Vec<Complex<f32>>,
+    /// Whether `unheard` holds a frame the floor has not heard.
+    unheard_pending: bool,
 }
 
 impl ChannelDenoiser {
@@ -34,6 +39,8 @@ impl ChannelDenoiser {
         Self {
             clicks: ClickRepair::new(layout.fft_size, layout.hop_size, layout.sample_rate_hz),
             hiss: HissReducer::new(layout),
+            unheard: vec![Complex::new(0.0, 0.0); layout.num_bins()],
+            unheard_pending: false,
         }
     }
 
@@ -41,11 +48,14 @@ impl ChannelDenoiser {
     pub fn reset(&mut self) {
         self.clicks.reset();
         self.hiss.reset();
+        self.unheard_pending = false;
     }
 
-    /// Denoises one frame's `spectrum` in place at `amount`, after the floor has heard it,
-    /// deeper from `band_start_bin` up (where the band is generated); writes what is taken out
-    /// to `removed`.
+    /// Denoises one frame's `spectrum` in place at `amount`, against the floor heard up to the
+    /// frame before, deeper from `band_start_bin` up (where the band is generated); writes what
+    /// is taken out to `removed`. The floor hears this frame at
+    /// [`ChannelDenoiser::hear_last_frame`]: a floor is the minimum over seconds, so one frame
+    /// later changes it by next to nothing, and its work leaves the frame's block.
     pub fn clean_spectrum(
         &mut self,
         amount: f32,
@@ -53,7 +63,15 @@ impl ChannelDenoiser {
         spectrum: &mut [Complex<f32>],
         removed: &mut [Complex<f32>],
     ) {
-        self.hiss.track(spectrum);
+        self.unheard.copy_from_slice(spectrum);
+        self.unheard_pending = true;
         self.hiss.apply(amount, band_start_bin, spectrum, removed);
+    }
+
+    /// The hiss floor hears the last frame given to [`ChannelDenoiser::clean_spectrum`], once.
+    pub fn hear_last_frame(&mut self) {
+        if std::mem::take(&mut self.unheard_pending) {
+            self.hiss.track(&self.unheard);
+        }
     }
 }
