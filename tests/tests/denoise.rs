@@ -166,9 +166,9 @@ fn hiss_is_turned_down_between_partials_and_the_partials_keep_their_level() {
     }
 }
 
-#[test]
-fn the_input_plus_what_is_added_less_what_is_removed_is_the_output() {
-    let rate = 44_100;
+/// The first `seconds` of the committed `world_caribbean` excerpt (stereo, 44.1 kHz), with a
+/// click of 0.4 every `spacing` samples from `first`.
+fn caribbean_with_clicks(seconds: usize, first: usize, spacing: usize) -> Vec<Vec<f32>> {
     let excerpt = load_excerpts()
         .into_iter()
         .find(|e| e.name == "world_caribbean")
@@ -176,9 +176,16 @@ fn the_input_plus_what_is_added_less_what_is_removed_is_the_output() {
     let mut input: Vec<Vec<f32>> = excerpt
         .channels
         .iter()
-        .map(|c| c[..3 * rate as usize].to_vec())
+        .map(|c| c[..seconds * excerpt.sample_rate_hz as usize].to_vec())
         .collect();
-    add_clicks(&mut input, 3_000, 5_000, 0.4);
+    add_clicks(&mut input, first, spacing, 0.4);
+    input
+}
+
+#[test]
+fn the_input_plus_what_is_added_less_what_is_removed_is_the_output() {
+    let rate = 44_100;
+    let input = caribbean_with_clicks(3, 3_000, 5_000);
     let settings = EngineSettings {
         mix: 0.7,
         output_gain_db: -2.0,
@@ -212,16 +219,7 @@ fn the_input_plus_what_is_added_less_what_is_removed_is_the_output() {
 #[test]
 fn denoised_output_does_not_depend_on_the_block_size() {
     let rate = 44_100;
-    let excerpt = load_excerpts()
-        .into_iter()
-        .find(|e| e.name == "world_caribbean")
-        .unwrap();
-    let mut stereo: Vec<Vec<f32>> = excerpt
-        .channels
-        .iter()
-        .map(|c| c[..2 * rate as usize].to_vec())
-        .collect();
-    add_clicks(&mut stereo, 2_000, 3_100, 0.4);
+    let stereo = caribbean_with_clicks(2, 2_000, 3_100);
     let mono = vec![stereo[0].clone()];
     for input in [stereo, mono] {
         let (reference, engine) = render(rate, &input, denoising(1.0), &[512]);
