@@ -7,7 +7,8 @@ hiss (the half of `vinyl_hiss.flac` kept for tests) instead of the simulated one
 third is written as a stereo file with the mono transfer in both channels.
 
 With `--clean`, the excerpts as they are (full band, no noise) go through every amount
-instead, and the LSD of the output against the input, up to 16 kHz, says what Denoise harms.
+instead, and the LSD of the output against the input, up to 16 kHz, says what Denoise harms;
+`--clean-cutoff HZ` does the same with the cutoff set by hand.
 
 Figures per Denoise amount, as the mean over the worn excerpts:
 - LSD against the clean music, over the bins up to 16 kHz (DESIGN.md's metric STFT);
@@ -103,7 +104,9 @@ def no_harm(args: argparse.Namespace, table: list, work: Path) -> None:
     """The clean excerpts as they are, through every amount. What Denoise changes is the LSD
     to 16 kHz between the output at an amount and the output at Denoise 0 (issue 26 asks at
     most 0.15 at 100 %, and 0.005 at 0); the LSD against the input itself is printed beside it
-    (auto cutoff restores excerpts whose own edge lies below 16 kHz, at any amount)."""
+    (auto cutoff restores excerpts whose own edge lies below 16 kHz, at any amount). With
+    `--clean-cutoff HZ` the cutoff is set by hand there instead of `--auto`: with Denoise on,
+    such a cutoff vouches for the band above it, which is filled on full-band music too."""
     amounts = sorted(set(args.amounts) | {0.0})
     change = {amount: [] for amount in amounts}
     against_input = {amount: [] for amount in amounts}
@@ -116,7 +119,9 @@ def no_harm(args: argparse.Namespace, table: list, work: Path) -> None:
         outputs = {}
         for amount in amounts:
             out = work / f"{name}.clean.denoise{amount:g}.flac"
-            subprocess.run([args.airlift, "render", str(source), str(out), "--auto",
+            cutoff = (["--cutoff", f"{args.clean_cutoff:g}"] if args.clean_cutoff
+                      else ["--auto"])
+            subprocess.run([args.airlift, "render", str(source), str(out), *cutoff,
                             "--model", args.model, "--denoise", f"{amount:g}"],
                            check=True, capture_output=True)
             outputs[amount], _ = sf.read(out, dtype="float32", always_2d=True)
@@ -205,6 +210,8 @@ def main() -> None:
                              "(what a perfect detector would give)")
     parser.add_argument("--clean", action="store_true",
                         help="measure the harm to the clean excerpts instead (no-harm table)")
+    parser.add_argument("--clean-cutoff", type=float,
+                        help="with --clean: a cutoff set by hand (Hz) instead of --auto")
     parser.add_argument("--ceiling", action="store_true",
                         help="measure the best case for the band generation instead (brick "
                              "wall and noise-free transfers, the corner given)")
