@@ -28,7 +28,9 @@ clean excerpt through a brick wall at the worn corner, and through the worn tran
 filters with no noise, each restored with the corner given as the cutoff (`--cutoff`, no
 Denoise), by the U-Net and by SBR, and scored as above; beside them the "perfect band" (the
 noise-free transfer below the corner, the clean music above it). No noise, no detection: the
-best case for a restoration of these transfers. Run from `models/` with a venv holding numpy,
+best case for a restoration of these transfers. A second table gives the level of each input
+and output against the clean music in three bands above the corner (to 1.5 times it, to 2.5
+times, to 16 kHz): too dark or too bright, which LSD does not say. Run from `models/` with a venv holding numpy,
 scipy and soundfile:
     python -m airlift_train.evaluation.worn --airlift ../target/release/airlift [--json FILE]
 """
@@ -155,23 +157,50 @@ def worn_excerpts(table: list, only: list | None):
                                      test_conditions=True), rate
 
 
-def render_lsd(args: argparse.Namespace, item: wear.Worn, source: np.ndarray, rate: int,
-               path: Path, render_args: list) -> float:
-    """LSD to 16 kHz against the clean music of `source` (mono) rendered with `render_args`."""
+# The bands above the corner whose level `--ceiling` compares, as multiples of the corner (the
+# last ends at 16 kHz).
+LEVEL_BANDS = ((1.0, 1.5), (1.5, 2.5), (2.5, None))
+# Welch power under which a band counts as silent (far under any 24-bit signal's).
+LEVEL_FLOOR = 1e-20
+
+
+def band_levels_db(clean: np.ndarray, estimate: np.ndarray, rate: int,
+                   corner_hz: float) -> list:
+    """The level of `estimate` against `clean` (dB, Welch power) in each of `LEVEL_BANDS`
+    above `corner_hz`: whether a band comes back at the original's level, too dark or too
+    bright, which LSD alone does not say."""
+    n = min(len(clean), len(estimate))
+    freqs, clean_power = signal.welch(clean[:n], rate, nperseg=4096)
+    _, estimate_power = signal.welch(estimate[:n], rate, nperseg=4096)
+    levels = []
+    for low, high in LEVEL_BANDS:
+        band = (freqs >= low * corner_hz) & (freqs < (high * corner_hz if high else TOP_HZ))
+        levels.append(float(10 * np.log10((estimate_power[band].mean() + LEVEL_FLOOR)
+                                          / (clean_power[band].mean() + LEVEL_FLOOR))))
+    return levels
+
+
+def render_scored(args: argparse.Namespace, item: wear.Worn, source: np.ndarray, rate: int,
+                  path: Path, render_args: list) -> tuple[float, list]:
+    """`source` (mono) rendered with `render_args`, against the clean music: its LSD to 16 kHz
+    and its levels above the corner (`band_levels_db`)."""
     sf.write(path, source, rate, subtype="FLOAT")
     out = path.with_suffix(".out.wav")
     subprocess.run([args.airlift, "render", str(path), str(out), "--overwrite", *render_args],
                    check=True, capture_output=True)
     estimate, _ = mono(out)
     n = min(len(item.clean), len(estimate))
-    return lsd(item.clean[:n], estimate[:n], rate, 0.0, TOP_HZ)
+    return (lsd(item.clean[:n], estimate[:n], rate, 0.0, TOP_HZ),
+            band_levels_db(item.clean, estimate, rate, item.lowpass_hz))
 
 
 def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
     """The best case for the band generation on the worn conditions (`--ceiling`, module
     docstring): LSD to 16 kHz per excerpt, then the means and the issue's target (35 % under
-    the worn input's)."""
+    the worn input's), and the mean level of each input and output against the clean music in
+    the bands above the corner."""
     rows = []
+    levels = {}
     for _, name, item, rate in worn_excerpts(table, args.only):
         spectrum = np.fft.rfft(item.clean)
         below = np.fft.rfftfreq(len(item.clean), 1 / rate) < item.lowpass_hz
@@ -182,10 +211,13 @@ def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
                "perfect band": lsd(item.clean, perfect, rate, 0.0, TOP_HZ)}
         cutoff = ["--cutoff", f"{item.lowpass_hz:.0f}"]
         for label, source in (("brick wall", brick), ("transfer's filters", item.filtered)):
+            levels.setdefault(f"{label}, input", []).append(
+                band_levels_db(item.clean, source, rate, item.lowpass_hz))
             for model in ("unet", "sbr"):
-                row[f"{label}, {model}"] = render_lsd(
+                row[f"{label}, {model}"], band_levels = render_scored(
                     args, item, source, rate, work / f"{name}.{label[:5]}.{model}.wav",
                     [*cutoff, "--model", model])
+                levels.setdefault(f"{label}, {model}", []).append(band_levels)
         rows.append(row)
         print(name, json.dumps({k: round(v, 3) for k, v in row.items()}), flush=True)
     print()
@@ -195,6 +227,15 @@ def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
     means = [float(np.mean([row[c] for row in rows])) for c in columns]
     print(f"| mean of {len(rows)} | {0.65 * means[0]:.3f} | "
           + " | ".join(f"{m:.3f}" for m in means) + " |")
+    print()
+    names = [f"{low:g}x to " + (f"{high:g}x" if high else "16 kHz") for low, high in LEVEL_BANDS]
+    print("| level against the clean music, dB: mean (median) | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for label, per_excerpt in levels.items():
+        table_db = np.array(per_excerpt)
+        print(f"| {label} | " + " | ".join(
+            f"{mean:+.1f} ({median:+.1f})"
+            for mean, median in zip(table_db.mean(0), np.median(table_db, 0))) + " |")
 
 
 def main() -> None:
