@@ -17,7 +17,10 @@ Figures per Denoise amount, as the mean over the worn excerpts:
 - noise reduction below the low-pass, in dB: the energy of what is not the music, below 70 %
   of the corner, in the worn input against the output. "The music" there is the clean music
   through the same filters, so the band generation and the filters' own phase do not count,
-  and whatever the denoiser takes from the music counts against it.
+  and whatever the denoiser takes from the music counts against it;
+- the level against the clean music in bands above the corner, and from 16 kHz to the
+  excerpt's own band edge (`band_levels_db`): whether the band comes back at the original's
+  level, which LSD alone does not say.
 
 "Worn" is the worn input itself, unrendered; "noise-free" is the music through the worn
 transfer's filters without any noise, what a perfect denoiser with no band generation would
@@ -90,8 +93,9 @@ def mono(path: Path) -> tuple[np.ndarray, int]:
     return audio.mean(axis=1), rate
 
 
-def figures(item: wear.Worn, estimate: np.ndarray, rate: int) -> dict:
-    """The four figures of one output (module docstring)."""
+def figures(item: wear.Worn, estimate: np.ndarray, rate: int, edge_hz: float) -> dict:
+    """The four figures of one output (module docstring), and its levels above the corner
+    (`band_levels_db`; the excerpt's own band edge at `edge_hz`)."""
     n = min(len(item.clean), len(estimate))
     clean, est, filtered = item.clean[:n], estimate[:n], item.filtered[:n]
     return {
@@ -99,6 +103,7 @@ def figures(item: wear.Worn, estimate: np.ndarray, rate: int) -> dict:
         "lsd_above": lsd(clean, est, rate, item.lowpass_hz, TOP_HZ),
         "si_sdr_db": si_sdr_db(clean, est),
         "noise_db": noise_below_db(filtered, est, rate, item.lowpass_hz),
+        "levels_db": band_levels_db(clean, est, rate, item.lowpass_hz, edge_hz),
     }
 
 
@@ -144,8 +149,9 @@ def no_harm(args: argparse.Namespace, table: list, work: Path) -> None:
 
 
 def worn_excerpts(table: list, only: list | None):
-    """Each committed excerpt as its worn test transfer, as (index, name, item, rate): a seed
-    of its own, the recorded hiss on every other excerpt (module docstring)."""
+    """Each committed excerpt as its worn test transfer, as (index, name, item, rate, edge_hz):
+    a seed of its own, the recorded hiss on every other excerpt (module docstring); `edge_hz`
+    is the excerpt's own band edge."""
     for index, entry in enumerate(table):
         name = entry["file"].removesuffix(".flac")
         if only and name not in only:
@@ -154,36 +160,59 @@ def worn_excerpts(table: list, only: list | None):
         rng = np.random.default_rng(26_000 + index)
         noise = "recorded" if index % 2 else "simulated"
         yield index, name, wear.wear(audio, rate, rng, noise=noise, part="test",
-                                     test_conditions=True), rate
+                                     test_conditions=True), rate, entry["band_edge_hz"]
 
 
-# The bands above the corner whose level `--ceiling` compares, as multiples of the corner (the
-# last ends at 16 kHz).
-LEVEL_BANDS = ((1.0, 1.5), (1.5, 2.5), (2.5, None))
+# The bands above the corner whose level is compared, as multiples of the corner, then the top:
+# from 16 kHz to the excerpt's own band edge, up to 20 kHz (the excerpts' edges lie between 7.2
+# and 22 kHz; the top counts only where the edge lies above `TOP_FROM_EDGE_HZ`).
+LEVEL_BANDS = ("1x to 1.5x", "1.5x to 2.5x", "2.5x to 16 kHz", "16 kHz to the edge (20 kHz at most)")
+TOP_FROM_EDGE_HZ = 17_000.0
 # Welch power under which a band counts as silent (far under any 24-bit signal's).
 LEVEL_FLOOR = 1e-20
 
 
-def band_levels_db(clean: np.ndarray, estimate: np.ndarray, rate: int,
-                   corner_hz: float) -> list:
+def band_levels_db(clean: np.ndarray, estimate: np.ndarray, rate: int, corner_hz: float,
+                   edge_hz: float) -> list:
     """The level of `estimate` against `clean` (dB, Welch power) in each of `LEVEL_BANDS`
-    above `corner_hz`: whether a band comes back at the original's level, too dark or too
-    bright, which LSD alone does not say."""
+    above `corner_hz`, for an excerpt whose own band ends at `edge_hz`: whether a band comes
+    back at the original's level, too dark or too bright, which LSD alone does not say. NaN
+    for a band that the excerpt's own edge leaves empty."""
     n = min(len(clean), len(estimate))
     freqs, clean_power = signal.welch(clean[:n], rate, nperseg=4096)
     _, estimate_power = signal.welch(estimate[:n], rate, nperseg=4096)
+    top = (TOP_HZ, 20_000.0) if edge_hz > TOP_FROM_EDGE_HZ else (0.0, 0.0)
     levels = []
-    for low, high in LEVEL_BANDS:
-        band = (freqs >= low * corner_hz) & (freqs < (high * corner_hz if high else TOP_HZ))
+    for low, high in ((corner_hz, 1.5 * corner_hz), (1.5 * corner_hz, 2.5 * corner_hz),
+                      (2.5 * corner_hz, TOP_HZ), top):
+        band = (freqs >= low) & (freqs < min(high, edge_hz))
+        if not band.any():
+            levels.append(float("nan"))
+            continue
         levels.append(float(10 * np.log10((estimate_power[band].mean() + LEVEL_FLOOR)
                                           / (clean_power[band].mean() + LEVEL_FLOOR))))
     return levels
 
 
+def print_levels(levels: dict) -> None:
+    """A Markdown table of the mean (and median) level per band, one row per entry of
+    `levels` (a label and the per-excerpt lists of `band_levels_db`)."""
+    print("| level against the clean music, dB: mean (median) | " + " | ".join(LEVEL_BANDS)
+          + " |")
+    print("|---" * (len(LEVEL_BANDS) + 1) + "|")
+    for label, per_excerpt in levels.items():
+        table_db = np.array(per_excerpt)
+        print(f"| {label} | " + " | ".join(
+            f"{mean:+.1f} ({median:+.1f})"
+            for mean, median in zip(np.nanmean(table_db, 0), np.nanmedian(table_db, 0)))
+            + " |")
+
+
 def render_scored(args: argparse.Namespace, item: wear.Worn, source: np.ndarray, rate: int,
-                  path: Path, render_args: list) -> tuple[float, list]:
-    """`source` (mono) rendered with `render_args`, against the clean music: its LSD to 16 kHz
-    and its levels above the corner (`band_levels_db`)."""
+                  edge_hz: float, path: Path, render_args: list) -> tuple[float, list]:
+    """`source` (mono) rendered with `render_args`, against the clean music (its own band
+    edge at `edge_hz`): its LSD to 16 kHz and its levels above the corner
+    (`band_levels_db`)."""
     sf.write(path, source, rate, subtype="FLOAT")
     out = path.with_suffix(".out.wav")
     subprocess.run([args.airlift, "render", str(path), str(out), "--overwrite", *render_args],
@@ -191,7 +220,7 @@ def render_scored(args: argparse.Namespace, item: wear.Worn, source: np.ndarray,
     estimate, _ = mono(out)
     n = min(len(item.clean), len(estimate))
     return (lsd(item.clean[:n], estimate[:n], rate, 0.0, TOP_HZ),
-            band_levels_db(item.clean, estimate, rate, item.lowpass_hz))
+            band_levels_db(item.clean, estimate, rate, item.lowpass_hz, edge_hz))
 
 
 def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
@@ -201,7 +230,7 @@ def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
     the bands above the corner."""
     rows = []
     levels = {}
-    for _, name, item, rate in worn_excerpts(table, args.only):
+    for _, name, item, rate, edge_hz in worn_excerpts(table, args.only):
         spectrum = np.fft.rfft(item.clean)
         below = np.fft.rfftfreq(len(item.clean), 1 / rate) < item.lowpass_hz
         brick = np.fft.irfft(np.where(below, spectrum, 0), len(item.clean)).astype(np.float32)
@@ -212,10 +241,11 @@ def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
         cutoff = ["--cutoff", f"{item.lowpass_hz:.0f}"]
         for label, source in (("brick wall", brick), ("transfer's filters", item.filtered)):
             levels.setdefault(f"{label}, input", []).append(
-                band_levels_db(item.clean, source, rate, item.lowpass_hz))
+                band_levels_db(item.clean, source, rate, item.lowpass_hz, edge_hz))
             for model in ("unet", "sbr"):
                 row[f"{label}, {model}"], band_levels = render_scored(
-                    args, item, source, rate, work / f"{name}.{label[:5]}.{model}.wav",
+                    args, item, source, rate, edge_hz,
+                    work / f"{name}.{label[:5]}.{model}.wav",
                     [*cutoff, "--model", model])
                 levels.setdefault(f"{label}, {model}", []).append(band_levels)
         rows.append(row)
@@ -228,14 +258,7 @@ def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
     print(f"| mean of {len(rows)} | {0.65 * means[0]:.3f} | "
           + " | ".join(f"{m:.3f}" for m in means) + " |")
     print()
-    names = [f"{low:g}x to " + (f"{high:g}x" if high else "16 kHz") for low, high in LEVEL_BANDS]
-    print("| level against the clean music, dB: mean (median) | " + " | ".join(names) + " |")
-    print("|---" * (len(names) + 1) + "|")
-    for label, per_excerpt in levels.items():
-        table_db = np.array(per_excerpt)
-        print(f"| {label} | " + " | ".join(
-            f"{mean:+.1f} ({median:+.1f})"
-            for mean, median in zip(table_db.mean(0), np.median(table_db, 0))) + " |")
+    print_levels(levels)
 
 
 def main() -> None:
@@ -268,15 +291,15 @@ def main() -> None:
         if args.ceiling:
             ceiling(args, table, work)
             return
-        for index, name, item, rate in worn_excerpts(table, args.only):
+        for index, name, item, rate, edge_hz in worn_excerpts(table, args.only):
             worn_path = work / f"{name}.worn.flac"
             channels = 2 if index % 3 == 0 else 1
             sf.write(worn_path, np.repeat(item.worn[:, None], channels, axis=1), rate,
                      subtype="PCM_24")
             row = {"excerpt": name, "noise": item.noise, "channels": channels,
                    "lowpass_hz": round(item.lowpass_hz), "order": item.lowpass_order,
-                   "worn": figures(item, item.worn, rate),
-                   "noise-free": figures(item, item.filtered, rate)}
+                   "worn": figures(item, item.worn, rate, edge_hz),
+                   "noise-free": figures(item, item.filtered, rate, edge_hz)}
             for amount in args.amounts:
                 out = work / f"{name}.denoise{amount:g}.flac"
                 cutoff = (["--cutoff", f"{item.lowpass_hz:.0f}"] if args.oracle_cutoff
@@ -285,7 +308,7 @@ def main() -> None:
                                 "--model", args.model, "--denoise", f"{amount:g}"],
                                check=True, capture_output=True)
                 estimate, _ = mono(out)
-                row[f"denoise {amount:g}"] = figures(item, estimate, rate)
+                row[f"denoise {amount:g}"] = figures(item, estimate, rate, edge_hz)
             rows.append(row)
             print(name, json.dumps({k: v for k, v in row.items() if k != "excerpt"}), flush=True)
     print()
@@ -296,6 +319,8 @@ def main() -> None:
                        ("si_sdr_db", "SI-SDR (dB)"), ("noise_db", "noise below the low-pass (dB)")):
         means = [np.mean([row[c][key] for row in rows]) for c in columns]
         print(f"| {label} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    print()
+    print_levels({c: [row[c]["levels_db"] for row in rows] for c in columns})
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
