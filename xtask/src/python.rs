@@ -8,10 +8,12 @@ use anyhow::{Context, Result};
 
 use crate::run;
 
-/// Python packages of the VST3 tests, pinned so CI is reproducible.
+/// Python packages of the Python tests (the VST3 through pedalboard, the editor's screenshot,
+/// the training package's examples), pinned so CI is reproducible.
 pub const TEST_REQUIREMENTS: &[&str] = &[
     "pedalboard==0.9.26",
     "numpy==2.4.6",
+    "scipy==1.17.1",
     "soundfile==0.14.0",
     "pytest==9.2.0",
     "pillow==13.0.0",

@@ -9,6 +9,9 @@ filter's (or, for a codec, where the degraded band falls 15 dB under the referen
 up to a tenth of an octave, as a detector would be. Everything a loss may not judge is masked:
 bands below the crossfade ramp, and bands above the reference's own band edge (an Ogg source
 has nothing above its low-pass, so nothing there is a reference).
+
+`make_worn_example` makes a stretch into an old disc's transfer as the U-Net meets it after
+Denoise (issue 26): mono, a gentle low-pass under the hiss Denoise leaves.
 """
 
 import json
@@ -18,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
+from scipy import signal
 
 from ..networks import bands
 from ..networks.bands import bands_of
-from . import degrade
+from . import degrade, wear
 
 FILTERS = ("butter4", "butter8", "butter12", "cheby1", "ellip", "brickwall", "mp3")
 # Shares of the degradations: filters at drawn cutoffs, and codec chains.
@@ -34,6 +38,12 @@ CHAIN_DROP_DB = 15.0
 # Bit rates of the low-rate MP3 passes (`make_low_rate_mp3_example`): lame leaves holes in the
 # top of its band at these rates, which the drawn degradations rarely show.
 LOW_RATE_LAME_KBPS = (32, 40, 48, 56, 64, 80, 96)
+# Worn transfers as the U-Net meets them after Denoise (issue 26, `make_worn_example`): the
+# surface noise that Denoise leaves, this far (dB) under the music (a worn disc's hiss lies 18 to
+# 26 dB under it, and Denoise at 100 % turns it down by up to 12 dB below the band limit).
+WORN_RESIDUAL_NOISE_DB = (24.0, 45.0)
+# Share of the worn examples whose residual noise is the recorded vinyl hiss (its training half).
+WORN_RECORDED_SHARE = 0.5
 # Stretches quieter than this (RMS, dBFS) teach nothing.
 QUIET_DBFS = -60.0
 STRETCH_SECONDS = 6.0
@@ -167,6 +177,46 @@ def make_example(job, low_rate_mp3: bool = False) -> Example | None:
 def make_low_rate_mp3_example(job) -> Example | None:
     """`make_example` with the band limit always a low-rate MP3."""
     return make_example(job, low_rate_mp3=True)
+
+
+def make_worn_example(job) -> Example | None:
+    """One stretch as an old disc's transfer reaches the U-Net after Denoise: mono, a groove
+    high-pass and a gentle Butterworth low-pass of order 1 to 4 at 2.5 to 6 kHz (the ranges of
+    `wear`, applied as magnitudes only, as there), under the surface noise that Denoise leaves
+    (`WORN_RESIDUAL_NOISE_DB`; groove-shaped hiss, or the training half of the recorded vinyl
+    hiss). The reference is the clean mono music; the model is told the corner, off by up to
+    `CUTOFF_ERROR_OCTAVES`, as a cutoff set by ear would be. `None` for a quiet or short stretch."""
+    piece, start_s, seed = job
+    rng = np.random.default_rng(seed)
+    info = soundfile.info(piece.path)
+    start = int(start_s * piece.rate)
+    length = min(int(STRETCH_SECONDS * piece.rate), info.frames - start)
+    if length < bands.N_FFT * 4:
+        return None
+    audio, _ = soundfile.read(piece.path, start=start, frames=length, dtype="float64",
+                              always_2d=True)
+    mono = audio.mean(axis=1)
+    if 20 * np.log10(wear.rms(mono)) < QUIET_DBFS:
+        return None
+    rate = piece.rate
+    order = int(rng.choice(wear.LOWPASS_ORDERS))
+    corner_hz = float(np.exp(rng.uniform(*np.log(wear.LOWPASS_HZ))))
+    high_pass = signal.butter(2, rng.uniform(30, 70) / (rate / 2), btype="high", output="sos")
+    low_pass = signal.butter(order, corner_hz / (rate / 2), output="sos")
+    filtered = wear.magnitude_only(mono, rate, high_pass, low_pass)
+    if rng.random() < WORN_RECORDED_SHARE:
+        hiss = wear.recorded_hiss(len(mono), rate, rng, "training")
+    else:
+        hiss = wear.groove_hiss(len(mono), rate, rng)
+    hiss *= wear.rms(filtered) * 10 ** (-rng.uniform(*WORN_RESIDUAL_NOISE_DB) / 20) / wear.rms(hiss)
+    limited = filtered + hiss
+    scale = min(1.0, 0.99 / max(np.abs(limited).max(), np.abs(mono).max(), 1e-9))
+    edge_hz = min(piece.band_edge_hz, rate / 2)
+    told_hz = corner_hz * 2 ** rng.uniform(-CUTOFF_ERROR_OCTAVES, CUTOFF_ERROR_OCTAVES)
+    bin_hz = rate / bands.N_FFT
+    return Example(bands_of((limited * scale)[:, None].astype(np.float32)),
+                   bands_of((mono * scale)[:, None].astype(np.float32)), told_hz / bin_hz,
+                   edge_hz / bin_hz, "worn")
 
 
 def jobs(split_pieces, stretches_per_minute: float, most_per_piece: int, seed: int):

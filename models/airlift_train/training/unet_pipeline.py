@@ -67,15 +67,16 @@ def manifest(metrics: dict, training: str) -> dict:
 
 
 def cached_examples(work: Path, corpus: Path, split: str, passes: int, per_minute: float,
-                    most: int, seed: int, low_rate_mp3: bool = False):
-    """The examples of a split, built once and kept in `work`; with `low_rate_mp3` every
-    stretch is a low-rate MP3 (`music.make_low_rate_mp3_example`)."""
-    kind = "mp3_" if low_rate_mp3 else ""
-    path = work / f"examples_{kind}{split}_{passes}x{per_minute:g}x{most}_{seed}.pt"
+                    most: int, seed: int, kind: str = ""):
+    """The examples of a split, built once and kept in `work`; `kind` "mp3" makes every
+    stretch a low-rate MP3 (`music.make_low_rate_mp3_example`), "worn" a worn transfer after
+    Denoise (`music.make_worn_example`)."""
+    path = work / f"examples_{kind + '_' if kind else ''}{split}_{passes}x{per_minute:g}x{most}_{seed}.pt"
     if path.is_file():
         return torch.load(path, weights_only=False)
     pieces = music.pieces(corpus, split)
-    make = music.make_low_rate_mp3_example if low_rate_mp3 else music.make_example
+    make = {"": music.make_example, "mp3": music.make_low_rate_mp3_example,
+            "worn": music.make_worn_example}[kind]
     made = []
     for p in range(passes):
         made += music.examples(pieces, per_minute, most, seed + 1000 * p, make=make)
@@ -222,6 +223,8 @@ def main():
                         help="degraded versions of every stretch")
     parser.add_argument("--low-rate-mp3-per-minute", type=float, default=5.0,
                         help="stretches per minute of music added as lame at 32-96 kbps")
+    parser.add_argument("--worn-per-minute", type=float, default=0.0,
+                        help="stretches per minute of music added as worn transfers after Denoise")
     parser.add_argument("--stretches-per-minute", type=float, default=10.0)
     parser.add_argument("--validation-pieces", type=int, default=10)
     parser.add_argument("--synth-pieces", type=int, default=0,
@@ -242,7 +245,11 @@ def main():
     if args.low_rate_mp3_per_minute:
         training = training + cached_examples(
             args.work, args.corpus, "train", 1, args.low_rate_mp3_per_minute, 10, SEED + 500,
-            low_rate_mp3=True)
+            kind="mp3")
+    if args.worn_per_minute:
+        training = training + cached_examples(
+            args.work, args.corpus, "train", 1, args.worn_per_minute, 10, SEED + 600,
+            kind="worn")
     if args.synth_pieces:
         training = training + synthesized_examples(args.work, args.synth_pieces, args.passes,
                                                    args.stretches_per_minute, SEED + 2)
@@ -295,6 +302,7 @@ def main():
         f"2-16 kHz, lame 32-320 kbps, "
         f"Vorbis, a 22.05/32 kHz round trip; EQ tilt, noise floor)"
         f"{f', of them {args.low_rate_mp3_per_minute:g} per minute of music through lame at 32-96 kbps' if args.low_rate_mp3_per_minute else ''}"
+        f"{f' and {args.worn_per_minute:g} per minute as worn transfers after Denoise (mono, Butterworth 1-4 at 2.5-6 kHz, residual hiss 24-45 dB under the music)' if args.worn_per_minute else ''}"
         f", {args.steps} AdamW steps "
         f"of {unet_train.BATCH} windows, seed {SEED}; {train_seconds / 60:.1f} min on "
         f"{os.cpu_count()} CPU cores; final validation loss {history[-1][2]:.3f}; level "
