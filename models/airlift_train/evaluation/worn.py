@@ -33,7 +33,17 @@ Denoise), by the U-Net and by SBR, and scored as above; beside them the "perfect
 noise-free transfer below the corner, the clean music above it). No noise, no detection: the
 best case for a restoration of these transfers. A second table gives the level of each input
 and output against the clean music in three bands above the corner (to 1.5 times it, to 2.5
-times, to 16 kHz): too dark or too bright, which LSD does not say. Run from `models/` with a venv holding numpy,
+times, to 16 kHz): too dark or too bright, which LSD does not say.
+
+With `--level-match`, a probe for a fill that raises what the worn transfer still holds above
+its corner instead of taking it as present (nothing the engine does yet): each worn excerpt is
+rendered at Denoise 100 % with the corner given, split into the cleaned input (the worn input
+less what Denoise removed) and what the fill added, and the U-Net's band for the cleaned
+input is rendered on its own (the cleaned input brick-walled at the corner, `--listen added`).
+Above the corner, the cleaned input is then scaled, bin by bin, to the generated band's level
+smoothed over `MATCH_BINS` bins (this STFT's, not the engine's), within the gain limits of
+each row, with no band added: raising only (0 dB and up), or turning down too. LSD, SI-SDR and
+the levels say whether such a fill is worth building. Run from `models/` with a venv holding numpy,
 scipy and soundfile:
     python -m airlift_train.evaluation.worn --airlift ../target/release/airlift [--json FILE]
 """
@@ -261,6 +271,78 @@ def ceiling(args: argparse.Namespace, table: list, work: Path) -> None:
     print_levels(levels)
 
 
+# The level-match probe (`--level-match`): its STFT, the bins its levels are smoothed over, and
+# the gain limits (dB) of its rows: raising only, and turning down to 12 or 30 dB as well.
+MATCH_FFT, MATCH_HOP = 2048, 512
+MATCH_BINS = 9
+MATCH_LIMITS_DB = ((0.0, 20.0), (-12.0, 20.0), (-30.0, 20.0))
+
+
+def render_mono(args: argparse.Namespace, source: Path, out: Path, render_args: list) -> np.ndarray:
+    """`source` rendered by the CLI with `render_args`, its channels averaged."""
+    subprocess.run([args.airlift, "render", str(source), str(out), "--overwrite", *render_args],
+                   check=True, capture_output=True)
+    return mono(out)[0]
+
+
+def level_match(args: argparse.Namespace, table: list, work: Path) -> None:
+    """The level-match probe (`--level-match`, module docstring): per excerpt, then the mean
+    LSD and SI-SDR of the render and of each gain limit, and their levels above the corner."""
+    def stft(x):
+        return signal.stft(x, nperseg=MATCH_FFT, noverlap=MATCH_FFT - MATCH_HOP)[2]
+
+    def istft(spectrum, n):
+        return signal.istft(spectrum, nperseg=MATCH_FFT, noverlap=MATCH_FFT - MATCH_HOP)[1][:n]
+
+    def smoothed_power(spectrum):
+        kernel = np.ones(MATCH_BINS) / MATCH_BINS
+        return np.apply_along_axis(np.convolve, 0, np.abs(spectrum) ** 2, kernel, "same") + 1e-20
+
+    rows, levels = [], {}
+    for _, name, item, rate, edge_hz in worn_excerpts(table, args.only):
+        worn_path = work / f"{name}.worn.wav"
+        sf.write(worn_path, item.worn, rate, subtype="FLOAT")
+        given = ["--cutoff", f"{item.lowpass_hz:.0f}", "--model", args.model]
+        rendered = {listen: render_mono(args, worn_path, work / f"{name}.{listen}.wav",
+                                        [*given, "--denoise", "1", "--listen", listen])
+                    for listen in ("output", "removed")}
+        n = min(len(item.worn), *(len(v) for v in rendered.values()))
+        cleaned = stft(item.worn[:n] - rendered["removed"][:n])
+        freqs = np.fft.rfftfreq(MATCH_FFT, 1 / rate)
+        above = (freqs >= item.lowpass_hz)[:, None]
+        brick_path = work / f"{name}.brick.wav"
+        sf.write(brick_path, istft(np.where(above, 0, cleaned), n).astype(np.float32), rate,
+                 subtype="FLOAT")
+        generated = stft(render_mono(args, brick_path, work / f"{name}.generated.wav",
+                                     [*given, "--listen", "added"])[:n])
+        frames = min(cleaned.shape[1], generated.shape[1])
+        cleaned, generated = cleaned[:, :frames], generated[:, :frames]
+        gain = np.sqrt(smoothed_power(generated) / smoothed_power(cleaned))
+        outputs = {"render": rendered["output"][:n]}
+        for low_db, high_db in MATCH_LIMITS_DB:
+            limited = np.clip(gain, 10 ** (low_db / 20), 10 ** (high_db / 20))
+            outputs[f"matched {low_db:+g} to {high_db:+g} dB"] = istft(
+                np.where(above, cleaned * limited, cleaned), n)
+        row = {}
+        for label, estimate in outputs.items():
+            m = min(len(item.clean), len(estimate))
+            row[label] = {"lsd": lsd(item.clean[:m], estimate[:m], rate, 0.0, TOP_HZ),
+                          "si_sdr_db": si_sdr_db(item.clean[:m], estimate[:m])}
+            levels.setdefault(label, []).append(
+                band_levels_db(item.clean, estimate, rate, item.lowpass_hz, edge_hz))
+        rows.append(row)
+        print(name, json.dumps({k: {f: round(v, 3) for f, v in figures_.items()}
+                                for k, figures_ in row.items()}), flush=True)
+    print()
+    print("| figure | " + " | ".join(rows[0]) + " |")
+    print("|---" * (len(rows[0]) + 1) + "|")
+    for key, label in (("lsd", "LSD to 16 kHz"), ("si_sdr_db", "SI-SDR (dB)")):
+        print(f"| {label} | " + " | ".join(
+            f"{np.mean([row[c][key] for row in rows]):.3f}" for c in rows[0]) + " |")
+    print()
+    print_levels(levels)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--airlift", required=True)
@@ -279,6 +361,9 @@ def main() -> None:
     parser.add_argument("--ceiling", action="store_true",
                         help="measure the best case for the band generation instead (brick "
                              "wall and noise-free transfers, the corner given)")
+    parser.add_argument("--level-match", action="store_true",
+                        help="probe a fill that raises the transfer's own attenuated music to "
+                             "the generated band's level instead (the corner given)")
     args = parser.parse_args()
     table = json.loads((EXCERPTS / "excerpts.json").read_text())
     rows = []
@@ -290,6 +375,9 @@ def main() -> None:
             return
         if args.ceiling:
             ceiling(args, table, work)
+            return
+        if args.level_match:
+            level_match(args, table, work)
             return
         for index, name, item, rate, edge_hz in worn_excerpts(table, args.only):
             worn_path = work / f"{name}.worn.flac"

@@ -12,7 +12,7 @@ use realfft::num_complex::Complex;
 use super::batch::{plan, run_jobs, Planned};
 use super::render::{render_file, RenderOptions};
 use crate::audio_file::{write_wav_f32, AudioData, OutputFormat};
-use crate::dsp::fill::FillWeights;
+use crate::dsp::fill::{FillWeights, FILL_WEIGHT_ARRAYS};
 use crate::dsp::holes::HoleFiller;
 use crate::dsp::random_phase::next_phasor;
 use crate::dsp::stft::StftLayout;
@@ -481,7 +481,7 @@ fn bench_worker_wakeup(kind: ModelKind) -> Result<(), String> {
         .map(|k| Complex::new(((k * 7919) % 1000) as f32 / 1000.0, 0.0))
         .collect();
     let spectra = [&spectrum[..], &spectrum[..]];
-    let weights = vec![1.0f32; 2 * bins];
+    let weights = vec![1.0f32; FILL_WEIGHT_ARRAYS * bins];
     let mut corrections = vec![vec![Complex::new(0.0f32, 0.0); bins]; 2];
     let lookahead = link.lookahead_frames as u32;
     let timings = link.timings.clone();

@@ -23,6 +23,13 @@
 //! - **Nothing is cancelled**: the addition is a share of the generated bin, and the part of it
 //!   that points against the input's own bin is removed, so every output bin is at least as
 //!   large as the input's (`|input + added| ≥ |input|`) with the input's content still in it.
+//! - **What is there may be raised** where the engine says so (`raise`: a cutoff set by hand
+//!   with Denoise on, which says the band above it is a worn disc's gentle low-pass): the
+//!   music the input still holds there is the original, attenuated, with its own fine structure
+//!   and phase. Each bin is scaled up by the generated band's level over the input's, both
+//!   smoothed over [`RAISE_SMOOTHING_BINS`] either side, by at most [`MAX_RAISE_DB`] and never
+//!   down; the fill then adds what the raised bin still lacks. The raise is in phase with the
+//!   input, so nothing is cancelled either.
 //!
 //! So a cutoff detected too low, the transition band of a gentle low-pass and the bins an MP3
 //! codes above its low-pass all keep what they have, and full-band input passes nearly as it is.
@@ -37,7 +44,21 @@ pub const FILL_START_DB: f32 = 15.0;
 /// Deficits of this many dB and more are filled completely.
 pub const FILL_FULL_DB: f32 = 30.0;
 
-/// What the detector says of each bin, for the fill.
+/// Bins either side of a bin over which the input's and the generated band's powers are
+/// averaged for the raise: about a quarter of an octave at 4 kHz, so that the raise follows
+/// the band's envelope and keeps the input's harmonics and valleys (the level-match probe of
+/// `worn.py --level-match`).
+pub const RAISE_SMOOTHING_BINS: usize = 4;
+
+/// The most a bin is raised, in dB: a worn disc's Butterworth of order 2 at its corner's
+/// double lies 12 dB down, of order 4 24 dB; deeper than this the input holds mostly what
+/// Denoise left of the noise, and the band is added instead.
+pub const MAX_RAISE_DB: f32 = 20.0;
+
+/// The number of per-bin arrays in the flat fill weights ([`FillWeights::from_flat`]).
+pub const FILL_WEIGHT_ARRAYS: usize = 3;
+
+/// What the detector and the engine say of each bin, for the fill.
 #[derive(Debug, Clone, Copy)]
 pub struct FillWeights<'a> {
     /// Per bin, how much of the band is missing (0 to 1): what the fill may add to.
@@ -47,15 +68,50 @@ pub struct FillWeights<'a> {
     /// whole deficit is filled, however small: a codec's floor in a quiet passage is still no
     /// music.
     pub sure: &'a [f32],
+    /// Per bin, how far the music the input holds may be raised to the generated band's level
+    /// (0 to 1): a cutoff set by hand with Denoise on says that what lies above it is a worn
+    /// disc's music, attenuated by its gentle low-pass.
+    pub raise: &'a [f32],
 }
 
 impl<'a> FillWeights<'a> {
-    /// The weights from one flat array of `2 * bins` values, missing shares then sure shares,
-    /// as the engine keeps them and the worker's records carry them.
+    /// The weights from one flat array of [`FILL_WEIGHT_ARRAYS`]` * bins` values: missing
+    /// shares, sure shares, then raise shares, as the engine keeps them and the worker's
+    /// records carry them.
     pub fn from_flat(flat: &'a [f32]) -> Self {
-        let (missing, sure) = flat.split_at(flat.len() / 2);
-        Self { missing, sure }
+        let bins = flat.len() / FILL_WEIGHT_ARRAYS;
+        let (missing, rest) = flat.split_at(bins);
+        let (sure, raise) = rest.split_at(bins);
+        Self {
+            missing,
+            sure,
+            raise: &raise[..bins],
+        }
     }
+}
+
+/// The factor (1 to [`MAX_RAISE_DB`]) that raises bin `k` of `input` to the level of
+/// `generated`, both averaged over [`RAISE_SMOOTHING_BINS`] either side within `bins` (the
+/// replaced band): 1 where the input is as loud as the generated band or louder, or silent.
+fn raise_factor(
+    input: &[Complex<f32>],
+    generated: &[Complex<f32>],
+    bins: std::ops::Range<usize>,
+    k: usize,
+) -> f32 {
+    let low = k.saturating_sub(RAISE_SMOOTHING_BINS).max(bins.start);
+    let high = (k + RAISE_SMOOTHING_BINS + 1).min(bins.end);
+    let (mut input_power, mut generated_power) = (0.0f32, 0.0f32);
+    for j in low..high {
+        input_power += input[j].norm_sqr();
+        generated_power += generated[j].norm_sqr();
+    }
+    if input_power <= 0.0 || generated_power <= input_power {
+        return 1.0;
+    }
+    (generated_power / input_power)
+        .sqrt()
+        .min(10f32.powf(MAX_RAISE_DB / 20.0))
 }
 
 /// The share of the generated power to add where the input bin's power is `input_power` and
@@ -78,10 +134,10 @@ pub fn fill_share(input_power: f64, generated_power: f64, missing: f32, sure: f3
 }
 
 /// Writes the correction that fills `generated` into `input` (both one channel's spectrum) for
-/// `band`: zero below the ramp, and above it the missing share of the generated band, weighted
-/// by the ramp and by what the detector says of each bin (`weights`), with nothing that would
-/// cancel the input. Adding its inverse transform to the delayed input gives the output.
-/// Bounded work, no allocation.
+/// `band`: zero below the ramp, and above it the input raised as far as `weights.raise` says,
+/// then the missing share of the generated band, weighted by the ramp and by what the detector
+/// says of each bin (`weights`), with nothing that would cancel the input. Adding its inverse
+/// transform to the delayed input gives the output. Bounded work, no allocation.
 pub fn write_fill_correction(
     input: &[Complex<f32>],
     generated: &[Complex<f32>],
@@ -90,21 +146,29 @@ pub fn write_fill_correction(
     correction: &mut [Complex<f32>],
 ) {
     correction.fill(Complex::new(0.0, 0.0));
-    for k in band.ramp_start_bin..band.end_bin {
-        let (input_power, generated_power) = (input[k].norm_sqr(), generated[k].norm_sqr());
+    let replaced = band.ramp_start_bin..band.end_bin;
+    for k in replaced.clone() {
+        let raise = weights.raise[k].clamp(0.0, 1.0);
+        let raised = if raise > 0.0 {
+            input[k] * (1.0 + raise * (raise_factor(input, generated, replaced.clone(), k) - 1.0))
+        } else {
+            input[k]
+        };
+        let (raised_power, generated_power) = (raised.norm_sqr(), generated[k].norm_sqr());
         let share = fill_share(
-            input_power as f64,
+            raised_power as f64,
             generated_power as f64,
             weights.missing[k],
             weights.sure[k],
         );
-        if share <= 0.0 {
-            continue;
-        }
-        let mut added = generated[k] * share.sqrt();
-        let along = added.re * input[k].re + added.im * input[k].im;
-        if along < 0.0 {
-            added -= input[k] * (along / input_power);
+        let mut added = raised - input[k];
+        if share > 0.0 {
+            let mut filled = generated[k] * share.sqrt();
+            let along = filled.re * raised.re + filled.im * raised.im;
+            if along < 0.0 {
+                filled -= raised * (along / raised_power);
+            }
+            added += filled;
         }
         correction[k] = added * band.replace_weight[k];
     }
@@ -146,11 +210,25 @@ mod tests {
         sure: f32,
         band: &BandLayout,
     ) -> Vec<Complex<f32>> {
+        fill_raising(input, generated, missing, sure, 0.0, band)
+    }
+
+    /// The correction with `missing` per bin and the same `sure` and `raise` shares everywhere.
+    fn fill_raising(
+        input: &[Complex<f32>],
+        generated: &[Complex<f32>],
+        missing: &[f32],
+        sure: f32,
+        raise: f32,
+        band: &BandLayout,
+    ) -> Vec<Complex<f32>> {
         let mut correction = spectrum(|_| Complex::new(9.0, 9.0));
         let sure = vec![sure; input.len()];
+        let raise = vec![raise; input.len()];
         let weights = FillWeights {
             missing,
             sure: &sure,
+            raise: &raise,
         };
         write_fill_correction(input, generated, weights, band, &mut correction);
         correction
@@ -291,5 +369,89 @@ mod tests {
             grew > (band.end_bin - band.cutoff_bin) / 2,
             "filled: {grew}"
         );
+    }
+
+    /// A worn disc's band: the input holds the music under the generated band's level, with
+    /// its own phase in every bin and a harmonic every third bin, 6 dB over the bins between.
+    fn attenuated_band(band: &BandLayout) -> (Vec<Complex<f32>>, Vec<Complex<f32>>) {
+        let input = spectrum(|k| {
+            let level = if k < band.ramp_start_bin {
+                1.0
+            } else if k % 3 == 0 {
+                0.25 * 2.0
+            } else {
+                0.25
+            };
+            Complex::from_polar(level, 0.7 * k as f32)
+        });
+        let generated = spectrum(|k| Complex::from_polar(1.0, 1.3 * k as f32));
+        (input, generated)
+    }
+
+    #[test]
+    fn where_the_engine_says_so_the_input_is_raised_to_the_generated_level_in_its_own_phase() {
+        let band = band(4000.0);
+        let (input, generated) = attenuated_band(&band);
+        let present = vec![0.0; input.len()];
+        let correction = fill_raising(&input, &generated, &present, 0.0, 1.0, &band);
+        let full_from = band.ramp_start_bin + 2 * RAISE_SMOOTHING_BINS;
+        let mut raised_db = Vec::new();
+        for k in full_from..band.end_bin - RAISE_SMOOTHING_BINS {
+            if band.replace_weight[k] < 1.0 {
+                continue;
+            }
+            let output = input[k] + correction[k];
+            // In phase with the input: the input's own bin, scaled.
+            let cross = output.re * input[k].im - output.im * input[k].re;
+            assert!(cross.abs() < 1e-4 * output.norm(), "bin {k} turned");
+            raised_db.push(20.0 * (output.norm() / input[k].norm()).log10());
+        }
+        let mean_db = raised_db.iter().sum::<f32>() / raised_db.len() as f32;
+        // Over any nine bins the input's power is 1/8 of the generated band's (a third of the
+        // bins 6 dB up): every bin is raised by 9.03 dB, so the harmonics stay 6 dB up.
+        assert!((mean_db - 9.03).abs() < 0.05, "raised by {mean_db:.2} dB");
+        let spread = raised_db
+            .iter()
+            .fold(0.0f32, |m, d| m.max((d - mean_db).abs()));
+        assert!(
+            spread < 0.05,
+            "bins raised unevenly, by up to {spread:.2} dB off"
+        );
+    }
+
+    #[test]
+    fn the_raise_never_lowers_a_bin_nor_goes_past_its_limit_and_is_off_at_zero() {
+        let band = band(4000.0);
+        let (input, generated) = attenuated_band(&band);
+        let present = vec![0.0; input.len()];
+        let quiet: Vec<_> = input.iter().map(|bin| bin * 1e-3).collect();
+        let correction = fill_raising(&quiet, &generated, &present, 0.0, 1.0, &band);
+        let limit = 10f32.powf(MAX_RAISE_DB / 20.0) * (1.0 + 1e-4);
+        for k in band.ramp_start_bin..band.end_bin {
+            let output = quiet[k] + correction[k];
+            assert!(
+                output.norm() >= quiet[k].norm() * (1.0 - 1e-6),
+                "bin {k} lowered"
+            );
+            assert!(
+                output.norm() <= quiet[k].norm() * limit,
+                "bin {k} raised past the limit"
+            );
+        }
+        let loud: Vec<_> = generated.iter().map(|bin| bin * 2.0).collect();
+        let correction = fill_raising(&loud, &generated, &present, 0.0, 1.0, &band);
+        assert!(
+            correction.iter().all(|bin| bin.norm() == 0.0),
+            "a loud input was raised"
+        );
+        let off = fill_raising(&input, &generated, &present, 0.0, 0.0, &band);
+        assert!(
+            off.iter().all(|bin| bin.norm() == 0.0),
+            "raised at a share of 0"
+        );
+        let half = fill_raising(&input, &generated, &present, 0.0, 0.5, &band);
+        let full = fill_raising(&input, &generated, &present, 0.0, 1.0, &band);
+        let k = band.end_bin - 2 * RAISE_SMOOTHING_BINS;
+        assert!((half[k].norm() - 0.5 * full[k].norm()).abs() < 1e-4 * full[k].norm());
     }
 }

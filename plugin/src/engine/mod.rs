@@ -29,7 +29,7 @@ use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
 use crate::dsp::denoise::{ChannelDenoiser, HissReducer};
-use crate::dsp::fill::{write_fill_correction, FillWeights};
+use crate::dsp::fill::{write_fill_correction, FillWeights, FILL_WEIGHT_ARRAYS};
 use crate::dsp::holes::HoleFiller;
 use crate::dsp::sanitize::checked_sample;
 use crate::dsp::sbr::{write_generated, BandLayout, RAMP_OCTAVES};
@@ -178,8 +178,8 @@ pub struct Engine {
     /// The spectrum of the channel being processed with its codec holes filled, which SBR
     /// copies from while Codec Repair fills holes.
     repaired: Vec<Complex<f32>>,
-    /// Per bin, what the detector says for the fill: the missing shares, then the sure shares
-    /// ([`FillWeights::from_flat`]).
+    /// Per bin, what the detector and the engine say for the fill: the missing shares, the
+    /// sure shares, then the raise shares ([`FillWeights::from_flat`]).
     fill_weights: Vec<f32>,
     /// The fill's weights with a cutoff set by hand vouching for the band above it, as
     /// `fill_weights` (Denoise blends them in).
@@ -354,7 +354,7 @@ impl Engine {
             detector: CutoffDetector::new(layout),
             generated: vec![Complex::new(0.0, 0.0); layout.num_bins()],
             repaired: vec![Complex::new(0.0, 0.0); layout.num_bins()],
-            fill_weights: vec![0.0; 2 * layout.num_bins()],
+            fill_weights: vec![0.0; FILL_WEIGHT_ARRAYS * layout.num_bins()],
             vouched_weights: vec![0.0; 2 * layout.num_bins()],
             band: BandLayout::with_capacity(&layout),
             band_request_hz: None,
@@ -804,20 +804,26 @@ impl Engine {
         self.detector_pending = self.corrupt_frames_left == 0;
         self.holes_pending = true;
         self.corrupt_frames_left = self.corrupt_frames_left.saturating_sub(1);
+        let bins = self.layout.num_bins();
+        let (detected, raise) = self.fill_weights.split_at_mut(2 * bins);
         self.detector
-            .write_fill_weights_holding(self.held_cutoff_hz, &mut self.fill_weights);
+            .write_fill_weights_holding(self.held_cutoff_hz, detected);
+        raise.fill(0.0);
         if let (CutoffMode::Manual(cutoff_hz), true) = (self.settings.cutoff, denoise > 0.0) {
             // An old recording's surface noise moves like music, so the detector never finds
             // the band above a worn disc's gentle low-pass missing, and the fill would add
             // nothing there. With Denoise on, a cutoff set by hand vouches for that band as a
-            // detected band limit does, as far as the amount goes.
+            // detected band limit does, as far as the amount goes; and what the disc still
+            // holds above its corner is its music, attenuated: the fill raises it towards the
+            // generated band's level, as far as the amount goes.
             self.detector.write_fill_weights_vouched_by(
                 cutoff_hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ),
                 &mut self.vouched_weights,
             );
-            for (weight, vouched) in self.fill_weights.iter_mut().zip(&self.vouched_weights) {
+            for (weight, vouched) in detected.iter_mut().zip(&self.vouched_weights) {
                 *weight += denoise * (vouched - *weight);
             }
+            raise.fill(denoise);
         }
         self.update_held();
         self.update_band();

@@ -3,8 +3,9 @@
 //!
 //! Request record (audio → worker), all `f32`: frame index (`u32` bits), cutoff in Hz (0: none),
 //! then per channel the frame's spectrum as `bins` real parts and `bins` imaginary parts, then
-//! the fill's weights: per bin how much of the band the detector finds missing, then per bin
-//! how surely a detected band limit vouches for it ([`FillWeights::from_flat`]).
+//! the fill's weights: per bin how much of the band the detector finds missing, per bin how
+//! surely a detected band limit vouches for it, then per bin how far the input may be raised
+//! ([`FillWeights::from_flat`]).
 //! Result record (worker → audio), of the same length: frame index (`u32` bits), 1 or 0 (ok or
 //! failed), then per channel the high-band correction spectrum in the same layout. The worker
 //! keeps the context and look-ahead frames itself, has its [`FrameGenerator`] (one per kind of
@@ -25,7 +26,7 @@ use super::harmonic_noise::HarmonicNoiseGenerator;
 use super::manifest::{model_bins, KIND_HARMONIC_NOISE, LOG_FLOOR};
 use super::model::{LoadedModel, ModelError};
 use super::spectral::SpectralGenerator;
-use crate::dsp::fill::{write_fill_correction, FillWeights};
+use crate::dsp::fill::{write_fill_correction, FillWeights, FILL_WEIGHT_ARRAYS};
 use crate::dsp::sbr::BandLayout;
 use crate::dsp::stft::StftLayout;
 
@@ -95,10 +96,10 @@ struct RecordLayout {
 impl RecordLayout {
     /// Floats in one record (both directions have the same size).
     fn len(&self) -> usize {
-        self.weights_offset() + 2 * self.bins
+        self.weights_offset() + FILL_WEIGHT_ARRAYS * self.bins
     }
 
-    /// Where a request's fill weights (missing shares, then sure shares) start.
+    /// Where a request's fill weights (missing, sure, then raise shares) start.
     fn weights_offset(&self) -> usize {
         2 + self.channels * 2 * self.bins
     }
@@ -247,7 +248,11 @@ impl WorkerLink {
                 put(bin.im);
             }
         }
-        for &share in weights.missing[..bins].iter().chain(&weights.sure[..bins]) {
+        for &share in weights.missing[..bins]
+            .iter()
+            .chain(&weights.sure[..bins])
+            .chain(&weights.raise[..bins])
+        {
             put(share);
         }
         // SAFETY: every slot of the chunk was written above (the record length is exact).
@@ -332,7 +337,7 @@ struct Worker {
     spectrum_history: Vec<Vec<Complex<f32>>>,
     /// Cutoff of the last `lookahead + 1` frames.
     cutoff_history: Vec<Option<f32>>,
-    /// Fill weights (`2 * bins` per frame) of the last `lookahead + 1` frames.
+    /// Fill weights (`FILL_WEIGHT_ARRAYS * bins` per frame) of the last `lookahead + 1` frames.
     weights_history: Vec<f32>,
     /// The frame index expected next; a gap resets the history.
     next_index: Option<u32>,
@@ -385,7 +390,7 @@ impl Worker {
             log_mag_history: vec![vec![LOG_FLOOR.ln(); frames * model_bins]; channels],
             spectrum_history: vec![vec![Complex::new(0.0, 0.0); (lookahead + 1) * bins]; channels],
             cutoff_history: vec![None; lookahead + 1],
-            weights_history: vec![0.0; (lookahead + 1) * 2 * bins],
+            weights_history: vec![0.0; (lookahead + 1) * FILL_WEIGHT_ARRAYS * bins],
             next_index: None,
             first_index: 0,
             input: vec![0.0; channels * frames * model_bins],
@@ -486,8 +491,9 @@ impl Worker {
         let spectrum_slot = index as usize % (lookahead + 1);
         self.cutoff_history[spectrum_slot] = cutoff;
         let weights_at = self.records.weights_offset();
-        self.weights_history[spectrum_slot * 2 * bins..(spectrum_slot + 1) * 2 * bins]
-            .copy_from_slice(&self.record[weights_at..weights_at + 2 * bins]);
+        let weights_len = FILL_WEIGHT_ARRAYS * bins;
+        self.weights_history[spectrum_slot * weights_len..(spectrum_slot + 1) * weights_len]
+            .copy_from_slice(&self.record[weights_at..weights_at + weights_len]);
         for c in 0..self.records.channels {
             let base = 2 + c * 2 * bins;
             let (re, im) = (
@@ -573,8 +579,9 @@ impl Worker {
             run_nanos: &self.timings.run_nanos,
         };
         self.generator.generate(&frame, &mut self.generated)?;
+        let weights_len = FILL_WEIGHT_ARRAYS * bins;
         let weights = FillWeights::from_flat(
-            &self.weights_history[target_slot * 2 * bins..(target_slot + 1) * 2 * bins],
+            &self.weights_history[target_slot * weights_len..(target_slot + 1) * weights_len],
         );
         for c in 0..channels {
             write_fill_correction(
