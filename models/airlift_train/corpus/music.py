@@ -119,20 +119,27 @@ class Degraded:
     degradation: str
 
 
+def read_stretch(piece: Piece, start_s: float, dtype: str) -> np.ndarray | None:
+    """Up to `STRETCH_SECONDS` of `piece` from `start_s`, `[samples, channels]`; `None` when
+    fewer than four FFT frames are left there."""
+    info = soundfile.info(piece.path)
+    start = int(start_s * piece.rate)
+    length = min(int(STRETCH_SECONDS * piece.rate), info.frames - start)
+    if length < bands.N_FFT * 4:
+        return None
+    audio, _ = soundfile.read(piece.path, start=start, frames=length, dtype=dtype,
+                              always_2d=True)
+    return audio
+
+
 def degrade_stretch(job, low_rate_mp3: bool = False) -> Degraded | None:
     """Reads and degrades one stretch (`job` = piece, start second, seed); `None` for a quiet
     stretch, a short one, or a codec that left nothing to restore. With `low_rate_mp3` the band
     limit is always lame at one of LOW_RATE_LAME_KBPS."""
     piece, start_s, seed = job
     rng = np.random.default_rng(seed)
-    info = soundfile.info(piece.path)
-    start = int(start_s * piece.rate)
-    length = min(int(STRETCH_SECONDS * piece.rate), info.frames - start)
-    if length < bands.N_FFT * 4:
-        return None
-    audio, _ = soundfile.read(piece.path, start=start, frames=length, dtype="float32",
-                              always_2d=True)
-    if 20 * np.log10(np.sqrt(np.mean(audio**2)) + 1e-12) < QUIET_DBFS:
+    audio = read_stretch(piece, start_s, "float32")
+    if audio is None or 20 * np.log10(np.sqrt(np.mean(audio**2)) + 1e-12) < QUIET_DBFS:
         return None
     if rng.random() < TILT_SHARE:
         audio = degrade.eq_tilt(audio, piece.rate,
@@ -188,13 +195,9 @@ def make_worn_example(job) -> Example | None:
     `CUTOFF_ERROR_OCTAVES`, as a cutoff set by ear would be. `None` for a quiet or short stretch."""
     piece, start_s, seed = job
     rng = np.random.default_rng(seed)
-    info = soundfile.info(piece.path)
-    start = int(start_s * piece.rate)
-    length = min(int(STRETCH_SECONDS * piece.rate), info.frames - start)
-    if length < bands.N_FFT * 4:
+    audio = read_stretch(piece, start_s, "float64")
+    if audio is None:
         return None
-    audio, _ = soundfile.read(piece.path, start=start, frames=length, dtype="float64",
-                              always_2d=True)
     mono = audio.mean(axis=1)
     if 20 * np.log10(wear.rms(mono)) < QUIET_DBFS:
         return None
