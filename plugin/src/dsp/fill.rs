@@ -90,9 +90,10 @@ impl<'a> FillWeights<'a> {
     }
 }
 
-/// The factor (1 to [`MAX_RAISE_DB`]) that raises bin `k` of `input` to the level of
-/// `generated`, both averaged over [`RAISE_SMOOTHING_BINS`] either side within `bins` (the
-/// replaced band): 1 where the input is as loud as the generated band or louder, or silent.
+/// The factor (from 1 up to [`MAX_RAISE_DB`] in dB) that raises bin `k` of `input` to the
+/// level of `generated`, both averaged over [`RAISE_SMOOTHING_BINS`] either side within `bins`
+/// (the replaced band): 1 where the input is as loud as the generated band or louder, or
+/// silent.
 fn raise_factor(
     input: &[Complex<f32>],
     generated: &[Complex<f32>],
