@@ -3,12 +3,12 @@
 //! accounted for (input plus added less removed is the output), a look-ahead that denoises
 //! from the first frame, clean recorded music barely changed at Denoise 100 %, the band of a
 //! worn recording restored above a cutoff set by hand (its gentle slope raised near the clean
-//! music's level), output that does not depend on the host's block size, and no allocation on
-//! the way.
+//! music's level) and above the corner that auto cutoff's worn-transfer judge finds, output that
+//! does not depend on the host's block size, and no allocation on the way.
 
 use airlift::cli::metrics::evaluate;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
-use airlift_tests::excerpts::{load_excerpts, parallel_map};
+use airlift_tests::excerpts::{load_excerpts, parallel_map, Excerpt};
 use airlift_tests::filters::{band_energy, butterworth};
 use airlift_tests::render::{delayed, render, stream, stream_without_allocating, VARYING_BLOCKS};
 use airlift_tests::signals::pink_noise;
@@ -328,22 +328,33 @@ fn worn(clean: &[Vec<f32>], rate: u32, corner_hz: f32) -> Vec<Vec<f32>> {
         .collect()
 }
 
-#[test]
-fn a_cutoff_set_by_hand_brings_an_old_recordings_band_back_under_its_hiss() {
-    let corner_hz = 4_000.0;
-    let excerpts: Vec<_> = load_excerpts()
+/// The three excerpts the worn-transfer tests wear: a voice, drums and a band.
+fn worn_test_excerpts() -> Vec<Excerpt> {
+    load_excerpts()
         .into_iter()
         .filter(|e| {
             ["vocals_armygeddon", "drums_amen", "world_caribbean"].contains(&e.name.as_str())
         })
-        .collect();
+        .collect()
+}
+
+/// The first `seconds` of every channel of `excerpt`.
+fn opening(excerpt: &Excerpt, seconds: usize) -> Vec<Vec<f32>> {
+    let samples = seconds * excerpt.sample_rate_hz as usize;
+    excerpt
+        .channels
+        .iter()
+        .map(|c| c[..samples].to_vec())
+        .collect()
+}
+
+#[test]
+fn a_cutoff_set_by_hand_brings_an_old_recordings_band_back_under_its_hiss() {
+    let corner_hz = 4_000.0;
+    let excerpts = worn_test_excerpts();
     let figures: Vec<(String, f64, f64, f64, f64)> = parallel_map(&excerpts, |excerpt| {
         let rate = excerpt.sample_rate_hz;
-        let clean: Vec<Vec<f32>> = excerpt
-            .channels
-            .iter()
-            .map(|c| c[..6 * rate as usize].to_vec())
-            .collect();
+        let clean = opening(excerpt, 6);
         let input = worn(&clean, rate, corner_hz);
         let at = |amount| EngineSettings {
             cutoff: CutoffMode::Manual(corner_hz),
@@ -402,5 +413,73 @@ fn a_cutoff_set_by_hand_brings_an_old_recordings_band_back_under_its_hiss() {
         slope_level_db.abs() <= 2.5,
         "from the corner to 2.5 times it the output lies {slope_level_db:+.1} dB from the \
          clean music (within 2.5 dB)"
+    );
+}
+
+#[test]
+fn auto_cutoff_finds_a_worn_transfers_corner_and_brings_its_band_back() {
+    let corner_hz = 4_000.0;
+    let excerpts = worn_test_excerpts();
+    let figures: Vec<(String, f32, f64, f64)> = parallel_map(&excerpts, |excerpt| {
+        let rate = excerpt.sample_rate_hz;
+        let clean = opening(excerpt, 8);
+        let input = worn(&clean, rate, corner_hz);
+        let auto = |amount| EngineSettings {
+            cutoff: CutoffMode::Auto,
+            ..denoising(amount)
+        };
+        // As the CLI does: hear the whole file first, then render it from its first sample.
+        let mut listener = Engine::new(rate as f32, input.len(), auto(1.0)).unwrap();
+        stream(&mut listener, &input, &[512]);
+        let mut primed = Engine::new(rate as f32, input.len(), auto(1.0)).unwrap();
+        primed.adopt_learned(listener.take_learned()).unwrap();
+        let restored = stream(&mut primed, &input, &[512]);
+        let status = primed.status();
+        let judged_hz = status.worn_corner_hz.unwrap_or(f32::NAN);
+        assert_eq!(
+            status.applied_cutoff_hz, status.worn_cutoff_hz,
+            "{}: the band is generated from the worn transfer's cutoff",
+            excerpt.name
+        );
+        let (kept, at_zero) = render(rate, &input, auto(0.0), &[512]);
+        assert_eq!(
+            at_zero.status().applied_cutoff_hz,
+            None,
+            "{}: at Denoise 0 no band is generated",
+            excerpt.name
+        );
+        let reference = delayed(&clean, primed.latency_samples() as usize);
+        let lsd_hf = |estimate: &[Vec<f32>]| {
+            evaluate(&reference, estimate, rate, Some(corner_hz), Some(16_000.0))
+                .unwrap()
+                .lsd_hf
+                .unwrap()
+        };
+        (
+            excerpt.name.clone(),
+            judged_hz,
+            lsd_hf(&kept),
+            lsd_hf(&restored),
+        )
+    });
+    for (name, judged_hz, kept, restored) in &figures {
+        eprintln!(
+            "{name}: corner judged at {judged_hz:.0} Hz (made at {corner_hz:.0} Hz); LSD-HF at \
+             Denoise 0 {kept:.3}, at 100 % {restored:.3}"
+        );
+        assert!(
+            (judged_hz / corner_hz).log2().abs() <= 1.0 / 3.0,
+            "{name}: the worn transfer's corner judged at {judged_hz:.0} Hz, made at \
+             {corner_hz:.0} Hz (within a third of an octave)"
+        );
+    }
+    let mean = |pick: fn(&(String, f32, f64, f64)) -> f64| {
+        figures.iter().map(pick).sum::<f64>() / figures.len() as f64
+    };
+    let (kept, restored) = (mean(|f| f.2), mean(|f| f.3));
+    assert!(
+        restored <= 0.85 * kept,
+        "LSD-HF over the band above a worn transfer's corner with auto cutoff: Denoise 0 \
+         {kept:.3}, Denoise 100 % {restored:.3} (at most 85 % of it)"
     );
 }

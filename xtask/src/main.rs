@@ -17,6 +17,11 @@
 //! - `train ddsp`: synthesizes the training music, trains the DDSP model, exports
 //!   `models/ddsp.onnx` with its manifest and reference files, and measures it against SBR on
 //!   the validation split (a Python venv in `target/train-venv`).
+//! - `train unet`: the Spectral U-Net on the recorded-music corpus, exported to
+//!   `models/unet.onnx` with its manifest and reference, and measured against SBR and DDSP.
+//! - `train worn-corner`: the worn-transfer judge (the band-limit detector's small network that
+//!   finds an old disc's corner) on the corpus, written to `models/worn_corner.json` with its
+//!   reference.
 //! - `top-band`: the README's table of the top of the band (the level by thirds and the LSD from
 //!   the cutoff to 20 kHz) for every model, on the excerpts and the corpus's validation split.
 //! - `setup`: installs the Debian packages the build and the tests need.
@@ -84,13 +89,16 @@ fn main() -> Result<()> {
             match args.split_first() {
                 Some((model, extra)) if model == "ddsp" => train_ddsp(&root, extra),
                 Some((model, extra)) if model == "unet" => train_unet(&root, extra),
+                Some((model, extra)) if model == "worn-corner" => {
+                    train_worn_corner(&root, extra)
+                }
                 _ => bail!(
-                    "usage: cargo xtask train <ddsp | unet> [pipeline options, e.g. --steps N]"
+                    "usage: cargo xtask train <ddsp | unet | worn-corner> [pipeline options, e.g. --steps N]"
                 ),
             }
         }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | soak [--load] [ARGS] | fuzz [--files N] [--seed S] [--timeout-seconds T] [--jobs J] | corpus | quality [--before BIN] | top-band | train <ddsp | unet> | spectrograms | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | soak [--load] [ARGS] | fuzz [--files N] [--seed S] [--timeout-seconds T] [--jobs J] | corpus | quality [--before BIN] | top-band | train <ddsp | unet | worn-corner> | spectrograms | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -382,6 +390,20 @@ fn train_unet(root: &Path, extra: &[String]) -> Result<()> {
     )
 }
 
+/// The worn-transfer judge (the detector's small network that finds an old disc's corner),
+/// end to end: the recorded-music corpus (built first when it is missing), the venv, then
+/// `python -m airlift_train.training.worn_corner_train`, which writes
+/// `models/worn_corner.json` and its reference. Extra arguments go to the pipeline.
+fn train_worn_corner(root: &Path, extra: &[String]) -> Result<()> {
+    train_on_corpus(
+        root,
+        "airlift_train.training.worn_corner_train",
+        "target/worn_corner",
+        extra,
+        "worn_corner",
+    )
+}
+
 /// Builds the corpus when it is missing, then trains with `module`, its scratch and data
 /// cache in `work` (relative to the root).
 fn train_on_corpus(
@@ -427,7 +449,8 @@ fn train_model(
         bail!("training the {name} model failed");
     }
     println!(
-        "models/{name}.onnx and its manifest are written; rebuild the plugin to embed the new model"
+        "models/{name}.* (the model, its manifest and reference) are written; rebuild the plugin \
+         to embed the new model"
     );
     Ok(())
 }

@@ -10,7 +10,8 @@ under noise) and issue 26's description of a worn 78 rpm transfer:
 - surface noise 18 to 26 dB under the music: simulated hiss shaped as a groove's (falling
   with frequency, band-limited by the playback chain near 9 kHz), or recorded vinyl hiss
   (`sonic-pi-samples`' `vinyl_hiss.flac`: its first half for training, its second half kept for
-  tests), at a level that drifts slowly (wow of the surface);
+  tests), at a level that drifts slowly (wow of the surface); for training, hiss of other
+  slopes too (`coloured_hiss`) and other levels (`noise_under_music_db`);
 - 8 to 25 clicks a second (short decaying impulses of either sign, some large) and a bed of
   small crackle;
 - a little mains hum (50 or 60 Hz and its harmonics) 35 to 50 dB under the music, in half the
@@ -45,6 +46,8 @@ TEST_LOWPASS_HZ = (3500.0, 5000.0)
 NOISE_LOWPASS_HZ = (8000.0, 10000.0)
 # Noise level under the music's RMS, in dB.
 NOISE_UNDER_MUSIC_DB = (18.0, 26.0)
+# The slopes of the "coloured" hiss, in dB an octave (0 is white, -3 pink).
+COLOURED_SLOPE_DB_PER_OCTAVE = (-6.0, 0.0)
 # Clicks per second.
 CLICKS_PER_SECOND = (8.0, 25.0)
 # Hum under the music, in dB.
@@ -64,7 +67,7 @@ class Worn:
     # The low-pass corner in Hz and its order.
     lowpass_hz: float
     lowpass_order: int
-    # Which noise: "simulated" or "recorded".
+    # Which noise: "simulated", "coloured" or "recorded".
     noise: str
 
 
@@ -79,6 +82,18 @@ def groove_hiss(samples: int, rate: int, rng: np.random.Generator) -> np.ndarray
     white = rng.standard_normal(samples)
     tilt = signal.butter(1, rng.uniform(1000, 3000) / (rate / 2), output="sos")
     shaped = 0.3 * white + signal.sosfilt(tilt, white)
+    return signal.sosfilt(
+        signal.butter(2, rng.uniform(*NOISE_LOWPASS_HZ) / (rate / 2), output="sos"), shaped)
+
+
+def coloured_hiss(samples: int, rate: int, rng: np.random.Generator) -> np.ndarray:
+    """White noise tilted by a drawn slope (`COLOURED_SLOPE_DB_PER_OCTAVE`, from white to
+    steeper than pink) and low-passed by the playback chain near 9 kHz: hiss of other shapes
+    than the groove's, so that a model does not learn one hiss."""
+    spectrum = np.fft.rfft(rng.standard_normal(samples))
+    freqs = np.maximum(np.fft.rfftfreq(samples, 1 / rate), 20.0)
+    slope = rng.uniform(*COLOURED_SLOPE_DB_PER_OCTAVE)
+    shaped = np.fft.irfft(spectrum * 10 ** (slope * np.log2(freqs / 1000.0) / 20), samples)
     return signal.sosfilt(
         signal.butter(2, rng.uniform(*NOISE_LOWPASS_HZ) / (rate / 2), output="sos"), shaped)
 
@@ -136,10 +151,14 @@ def magnitude_only(x: np.ndarray, rate: int, *filters: np.ndarray) -> np.ndarray
 
 
 def wear(audio: np.ndarray, rate: int, rng: np.random.Generator, *, noise: str = "simulated",
-         part: str = "training", test_conditions: bool = False) -> Worn:
+         part: str = "training", test_conditions: bool = False,
+         noise_under_music_db: tuple[float, float] = NOISE_UNDER_MUSIC_DB,
+         with_clicks: bool = True) -> Worn:
     """`audio` `[samples]` or `[samples, channels]` as a worn transfer. `noise` is "simulated"
-    or "recorded"; `part` chooses the training or test half of the recorded noise;
-    `test_conditions` narrows the low-pass to the test ranges."""
+    (the groove's hiss), "coloured" (`coloured_hiss`) or "recorded"; `part` chooses the
+    training or test half of the recorded noise; `test_conditions` narrows the low-pass to the
+    test ranges; the hiss lies `noise_under_music_db` (a range) under the music; without
+    `with_clicks` there are no clicks nor crackle (a transfer cleaned of them before)."""
     mono = audio if audio.ndim == 1 else audio.mean(axis=1)
     mono = mono.astype(np.float64)
     samples = len(mono)
@@ -153,15 +172,19 @@ def wear(audio: np.ndarray, rate: int, rng: np.random.Generator, *, noise: str =
     music_rms = rms(filtered)
     if noise == "recorded":
         hiss = recorded_hiss(samples, rate, rng, part)
+    elif noise == "coloured":
+        hiss = coloured_hiss(samples, rate, rng)
     else:
         hiss = groove_hiss(samples, rate, rng)
     # The surface's level drifts a little with the groove (a few dB over a second or two).
     drift = 1 + 0.25 * np.sin(2 * np.pi * rng.uniform(0.3, 0.8) * np.arange(samples) / rate
                               + rng.uniform(0, 2 * np.pi))
     hiss = drift * hiss
-    noise_level = music_rms * 10 ** (-rng.uniform(*NOISE_UNDER_MUSIC_DB) / 20)
+    noise_level = music_rms * 10 ** (-rng.uniform(*noise_under_music_db) / 20)
     hiss *= noise_level / rms(hiss)
-    worn = filtered + hiss + clicks(samples, rate, noise_level, rng)
+    worn = filtered + hiss
+    if with_clicks:
+        worn += clicks(samples, rate, noise_level, rng)
     if rng.uniform() < 0.5:
         worn += hum(samples, rate, music_rms * 10 ** (-rng.uniform(*HUM_UNDER_MUSIC_DB) / 20),
                     rng)

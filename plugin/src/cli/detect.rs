@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 use super::offline::{make_engine, read_input, render};
 use super::report::{describe_detection, detection_json};
 use crate::dsp::cutoff::Detection;
-use crate::engine::EngineSettings;
+use crate::engine::{EngineSettings, WORN_CUTOFF_ABOVE_CORNER_OCTAVES};
 use crate::inference::model::SessionSettings;
 
 /// What detection found in one file.
@@ -19,6 +19,8 @@ struct Found {
     holes: bool,
     /// The share of flickering bins that decided it.
     hole_share: f32,
+    /// The corner of an old disc's transfer, when the file was judged one.
+    worn_corner_hz: Option<f32>,
 }
 
 /// Runs detection over a whole file as the plugin's auto mode would.
@@ -34,6 +36,7 @@ fn detect_file(input: &Path) -> Result<Found, String> {
         detection: engine.detection(),
         holes: engine.holes().holes_found(),
         hole_share: engine.holes().flicker_share(),
+        worn_corner_hz: engine.status().worn_corner_hz,
     })
 }
 
@@ -53,6 +56,7 @@ pub fn run(inputs: &[PathBuf], json: bool) -> Result<(), String> {
                         "band_limit_hz": hz,
                         "codec_holes": found.holes,
                         "hole_share": found.hole_share,
+                        "worn_corner_hz": found.worn_corner_hz.map(f32::round),
                     })
                 }
                 Err(error) => serde_json::json!({"input": input, "error": error}),
@@ -67,6 +71,15 @@ pub fn run(inputs: &[PathBuf], json: bool) -> Result<(), String> {
                 };
                 if found.holes {
                     words.push_str(", codec holes below (MP3-, AAC- or Vorbis-like)");
+                }
+                if let (Detection::NoBandLimit, Some(corner_hz)) =
+                    (found.detection, found.worn_corner_hz)
+                {
+                    words.push_str(&format!(
+                        "; a worn transfer, corner near {corner_hz:.0} Hz (with --denoise the \
+                         band is generated from {:.0} Hz)",
+                        corner_hz * WORN_CUTOFF_ABOVE_CORNER_OCTAVES.exp2()
+                    ));
                 }
                 if inputs.len() == 1 {
                     println!("band limit: {words}");

@@ -74,6 +74,7 @@ pub fn render_file(
         detections,
         holes: (status.holes_found, status.holes_filled),
         denoise: (options.settings.denoise, status.clicks_repaired),
+        worn: (status.worn_corner_hz, status.worn_cutoff_hz),
         latency_samples: status.latency_samples,
         format,
         written,

@@ -52,6 +52,9 @@ pub struct FileReport {
     pub holes: (bool, bool),
     /// The Denoise amount, and the clicks it repaired over all channels.
     pub denoise: (f32, u64),
+    /// The corner of an old disc's transfer when the file was judged one, and the cutoff it
+    /// set when that was in force (auto cutoff, Denoise on, no band limit).
+    pub worn: (Option<f32>, Option<f32>),
     /// Engine latency in samples (trimmed from the output).
     pub latency_samples: u32,
     /// Output format.
@@ -91,6 +94,17 @@ impl FileReport {
             CutoffMode::Auto => {
                 format!("detected band limit {}", describe_detection(self.detection))
             }
+        };
+        let cutoff = match self.worn {
+            (Some(corner_hz), Some(cutoff_hz)) => format!(
+                "{cutoff}; a worn transfer (corner near {corner_hz:.0} Hz): band generated from \
+                 {cutoff_hz:.0} Hz"
+            ),
+            (Some(corner_hz), None) if self.detection == Detection::NoBandLimit => format!(
+                "{cutoff}; a worn transfer (corner near {corner_hz:.0} Hz; --denoise generates \
+                 its band)"
+            ),
+            _ => cutoff,
         };
         let cutoff = match self.holes {
             (true, true) => format!("{cutoff}, codec holes below filled"),
@@ -135,7 +149,7 @@ pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, Stri
             let (detection, band_limit_hz) = detection_json(report.detection);
             let cutoff_hz = match report.cutoff {
                 CutoffMode::Manual(hz) => Some(hz),
-                CutoffMode::Auto => band_limit_hz,
+                CutoffMode::Auto => band_limit_hz.or(report.worn.1.map(f32::round)),
             };
             serde_json::json!({
                 "input": input,
@@ -157,6 +171,8 @@ pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, Stri
                 "codec_holes_filled": report.holes.1,
                 "denoise": report.denoise.0,
                 "clicks_repaired": report.denoise.1,
+                "worn_corner_hz": report.worn.0.map(f32::round),
+                "worn_cutoff_hz": report.worn.1.map(f32::round),
                 "seconds": report.seconds,
                 "sample_rate_hz": report.sample_rate_hz,
                 "channels": report.channels,

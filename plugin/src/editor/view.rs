@@ -139,6 +139,16 @@ pub fn cutoff_view(model: &EditorModel) -> CutoffView {
             },
             following: following(Some(cutoff_hz), &format!("auto · {}", format_hz(cutoff_hz))),
         },
+        Some(Detection::NoBandLimit) if snapshot.is_some_and(|s| s.worn_cutoff_hz.is_some()) => {
+            // Denoise on, and the input judged an old disc's transfer: the band is generated
+            // from just above its corner.
+            let hz = snapshot.and_then(|s| s.worn_cutoff_hz);
+            CutoffView {
+                marker_hz: applied_hz.or(hz),
+                caption: "auto: worn transfer, band from its corner (Denoise)".into(),
+                following: following(hz, &format!("auto · worn {}", format_hz(hz.unwrap_or(0.0)))),
+            }
+        }
         Some(Detection::NoBandLimit) => CutoffView {
             marker_hz: None,
             caption: "auto: no band limit, nothing added".into(),

@@ -53,6 +53,13 @@ pub const SMOOTHING_SECONDS: f32 = 0.02;
 /// before the band held from the previous one ends (a detection settles within 2 s of sound).
 pub const DETECT_AGAIN_NO_LIMIT_SECONDS: f32 = 2.0;
 
+/// With Denoise on and auto cutoff, the band of a worn transfer is generated from this many
+/// octaves above the corner its judge finds. Measured on the 23 worn excerpts with the corner
+/// given (`worn.py`, Denoise 100 %, U-Net): LSD 1.551 at the corner, 1.522 a quarter octave
+/// above, 1.540 half an octave above. Just above the corner the disc still holds its music
+/// near its level, and raising it there brings up the hiss with it.
+pub const WORN_CUTOFF_ABOVE_CORNER_OCTAVES: f32 = 0.25;
+
 /// Whole hops a model result may take beyond its look-ahead before its frame falls back to SBR.
 pub const INFERENCE_SLACK_FRAMES: usize = 2;
 
@@ -596,6 +603,8 @@ impl Engine {
                 .unwrap_or(ModelKind::Sbr),
             detection: self.detector.detection(),
             applied_cutoff_hz: self.band_request_hz.filter(|_| self.band_active),
+            worn_corner_hz: self.detector.worn_corner_hz(),
+            worn_cutoff_hz: self.worn_cutoff_hz(),
             latency_samples: self.latency_samples(),
             sample_rate_hz: self.layout.sample_rate_hz,
             rejected_samples: self.rejected_samples,
@@ -805,21 +814,21 @@ impl Engine {
         self.holes_pending = true;
         self.corrupt_frames_left = self.corrupt_frames_left.saturating_sub(1);
         let bins = self.layout.num_bins();
+        let vouched_cutoff_hz = self.vouched_cutoff_hz();
         let (detected, raise) = self.fill_weights.split_at_mut(2 * bins);
         self.detector
             .write_fill_weights_holding(self.held_cutoff_hz, detected);
         raise.fill(0.0);
-        if let (CutoffMode::Manual(cutoff_hz), true) = (self.settings.cutoff, denoise > 0.0) {
+        if let Some(cutoff_hz) = vouched_cutoff_hz {
             // An old recording's surface noise moves like music, so the detector never finds
             // the band above a worn disc's gentle low-pass missing, and the fill would add
-            // nothing there. With Denoise on, a cutoff set by hand vouches for that band as a
-            // detected band limit does, as far as the amount goes; and what the disc still
-            // holds above its corner is its music, attenuated: the fill raises it towards the
-            // generated band's level, as far as the amount goes.
-            self.detector.write_fill_weights_vouched_by(
-                cutoff_hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ),
-                &mut self.vouched_weights,
-            );
+            // nothing there. With Denoise on, a cutoff set by hand, or the one the worn
+            // transfer's corner sets in auto mode, vouches for that band as a detected band
+            // limit does, as far as the amount goes; and what the disc still holds above its
+            // corner is its music, attenuated: the fill raises it towards the generated band's
+            // level, as far as the amount goes.
+            self.detector
+                .write_fill_weights_vouched_by(cutoff_hz, &mut self.vouched_weights);
             for (weight, vouched) in detected.iter_mut().zip(&self.vouched_weights) {
                 *weight += denoise * (vouched - *weight);
             }
@@ -1092,10 +1101,38 @@ impl Engine {
         }
     }
 
+    /// In auto mode with Denoise on and no band limit in force, the cutoff that a worn
+    /// transfer's corner sets ([`WORN_CUTOFF_ABOVE_CORNER_OCTAVES`] above it), when the
+    /// detector's worn-transfer judge takes the input for one.
+    fn worn_cutoff_hz(&self) -> Option<f32> {
+        if self.settings.cutoff != CutoffMode::Auto
+            || self.settings.denoise <= 0.0
+            || self.band_limit_hz().is_some()
+        {
+            return None;
+        }
+        self.detector.worn_corner_hz().map(|corner_hz| {
+            (corner_hz * WORN_CUTOFF_ABOVE_CORNER_OCTAVES.exp2())
+                .clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ)
+        })
+    }
+
+    /// The cutoff that vouches for the band above it with Denoise on: one set by hand, or in
+    /// auto mode the one a worn transfer's corner sets ([`Self::worn_cutoff_hz`]).
+    fn vouched_cutoff_hz(&self) -> Option<f32> {
+        match self.settings.cutoff {
+            CutoffMode::Manual(hz) if self.settings.denoise > 0.0 => {
+                Some(hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ))
+            }
+            CutoffMode::Manual(_) => None,
+            CutoffMode::Auto => self.worn_cutoff_hz(),
+        }
+    }
+
     /// Chooses the cutoff for the next frame and rebuilds the band layout when it moved.
     fn update_band(&mut self) {
         let cutoff_hz = match self.settings.cutoff {
-            CutoffMode::Auto => self.band_limit_hz(),
+            CutoffMode::Auto => self.band_limit_hz().or_else(|| self.worn_cutoff_hz()),
             CutoffMode::Manual(hz) => Some(hz.clamp(MIN_CUTOFF_HZ, MAX_CUTOFF_HZ)),
         };
         if cutoff_hz != self.band_request_hz {

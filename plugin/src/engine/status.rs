@@ -17,6 +17,12 @@ pub struct EngineStatus {
     pub detection: Detection,
     /// The cutoff the band is generated above, if any band is generated.
     pub applied_cutoff_hz: Option<f32>,
+    /// The corner of an old disc's transfer, when the detector's worn-transfer judge takes the
+    /// input for one (whatever the settings).
+    pub worn_corner_hz: Option<f32>,
+    /// The cutoff that corner sets, when it is in force: auto mode, Denoise on and no band
+    /// limit detected.
+    pub worn_cutoff_hz: Option<f32>,
     /// The reported latency in samples.
     pub latency_samples: u32,
     /// The sample rate the engine runs at.
@@ -90,6 +96,10 @@ pub struct SharedStatus {
     detected_cutoff_bits: AtomicU32,
     /// Applied cutoff in Hz as `f32` bits; 0 when nothing is generated.
     applied_cutoff_bits: AtomicU32,
+    /// See [`EngineStatus::worn_corner_hz`], as `f32` bits; 0 for none.
+    worn_corner_bits: AtomicU32,
+    /// See [`EngineStatus::worn_cutoff_hz`], as `f32` bits; 0 for none.
+    worn_cutoff_bits: AtomicU32,
     /// Reported latency in samples.
     latency_samples: AtomicU32,
     /// Sample rate in Hz as `f32` bits; 0 when the engine is not running.
@@ -131,6 +141,14 @@ impl SharedStatus {
         self.detected_cutoff_bits.store(detected, Ordering::Relaxed);
         self.applied_cutoff_bits.store(
             status.applied_cutoff_hz.map_or(0, f32::to_bits),
+            Ordering::Relaxed,
+        );
+        self.worn_corner_bits.store(
+            status.worn_corner_hz.map_or(0, f32::to_bits),
+            Ordering::Relaxed,
+        );
+        self.worn_cutoff_bits.store(
+            status.worn_cutoff_hz.map_or(0, f32::to_bits),
             Ordering::Relaxed,
         );
         self.latency_samples
@@ -175,6 +193,7 @@ impl SharedStatus {
         self.sample_rate_bits.store(0, Ordering::Relaxed);
         self.latency_samples.store(0, Ordering::Relaxed);
         self.applied_cutoff_bits.store(0, Ordering::Relaxed);
+        self.worn_cutoff_bits.store(0, Ordering::Relaxed);
     }
 
     /// The latest published snapshot, or `None` when the engine is not running.
@@ -191,12 +210,15 @@ impl SharedStatus {
             },
         };
         let applied = self.applied_cutoff_bits.load(Ordering::Relaxed);
+        let hz_of = |bits: u32| (bits != 0).then(|| f32::from_bits(bits));
         let flags = self.flags.load(Ordering::Relaxed);
         Some(EngineStatus {
             requested_model: model_at(self.requested_model.load(Ordering::Relaxed)),
             active_model: model_at(self.active_model.load(Ordering::Relaxed)),
             detection,
-            applied_cutoff_hz: (applied != 0).then(|| f32::from_bits(applied)),
+            applied_cutoff_hz: hz_of(applied),
+            worn_corner_hz: hz_of(self.worn_corner_bits.load(Ordering::Relaxed)),
+            worn_cutoff_hz: hz_of(self.worn_cutoff_bits.load(Ordering::Relaxed)),
             latency_samples: self.latency_samples.load(Ordering::Relaxed),
             sample_rate_hz,
             rejected_samples: self.rejected_samples.load(Ordering::Relaxed),

@@ -11,6 +11,7 @@ use super::grid::{analysis_grid, nearest_points, GridPoint};
 use super::histograms::{percentile_db, LevelHistograms, HISTOGRAM_FLOOR_DB};
 use super::missing::MissingBands;
 use super::slope::SlopeTemplates;
+use super::worn::{WornCornerJudge, MIN_LISTEN_SECONDS as WORN_MIN_LISTEN_SECONDS};
 use super::Detection;
 use crate::dsp::stft::{StftLayout, OVERLAP};
 
@@ -114,6 +115,10 @@ pub struct CutoffDetector {
     held_frames: u32,
     /// Whether `bright_db` holds an estimate made since the last reset.
     estimated: bool,
+    /// Whether the input is an old disc's transfer, and its corner.
+    worn: WornCornerJudge,
+    /// Non-silent frames needed before the worn-transfer judge's first judgement.
+    worn_min_active_frames: u32,
 }
 
 impl CutoffDetector {
@@ -121,6 +126,7 @@ impl CutoffDetector {
     pub fn new(layout: StftLayout) -> Self {
         let hop_seconds = layout.hop_size as f32 / layout.sample_rate_hz;
         let grid = analysis_grid(&layout);
+        let worn = WornCornerJudge::new(&grid);
         let missing = MissingBands::new(layout, &grid, nearest_points(&layout, &grid));
         Self {
             layout,
@@ -141,6 +147,8 @@ impl CutoffDetector {
             candidate_votes: 0,
             held_frames: 0,
             estimated: false,
+            worn,
+            worn_min_active_frames: (WORN_MIN_LISTEN_SECONDS / hop_seconds).ceil() as u32,
         }
     }
 
@@ -166,11 +174,30 @@ impl CutoffDetector {
         self.candidate_votes = 0;
         self.held_frames = 0;
         self.estimated = false;
+        self.worn.reset();
     }
 
     /// The current result.
     pub fn detection(&self) -> Detection {
         self.detection
+    }
+
+    /// The corner in Hz of an old disc's transfer, when the worn-transfer judge takes the input
+    /// for one ([`WornCornerJudge`]); the edge search finds no band limit on such a transfer.
+    pub fn worn_corner_hz(&self) -> Option<f32> {
+        self.worn.corner_hz()
+    }
+
+    /// The worn-transfer judge, for reports and tests.
+    pub fn worn_judge(&self) -> &WornCornerJudge {
+        &self.worn
+    }
+
+    /// Judges the histograms as they stand now, as the detector does a few times a second
+    /// once it has heard [`WORN_MIN_LISTEN_SECONDS`]: for offline tools and tests that need a
+    /// judgement at a given frame. Bounded work, no allocation.
+    pub fn judge_worn_now(&mut self) {
+        self.worn.judge(&self.histograms);
     }
 
     /// Writes the fill's weights per FFT bin into `flat` (`2 * bins` values: the missing shares,
@@ -274,6 +301,9 @@ impl CutoffDetector {
                 self.frames_since_estimate = 0;
                 let estimate = self.estimate();
                 self.vote(estimate);
+                if self.active_frames >= self.worn_min_active_frames {
+                    self.worn.judge(&self.histograms);
+                }
             }
         }
         self.frame_power.fill(0.0);

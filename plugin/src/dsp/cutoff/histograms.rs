@@ -77,6 +77,11 @@ impl LevelHistograms {
         }
     }
 
+    /// The histogram of grid point `index`.
+    pub fn point(&self, index: usize) -> &[f32] {
+        &self.cells[index * HISTOGRAM_CELLS..(index + 1) * HISTOGRAM_CELLS]
+    }
+
     /// Each grid point's histogram, in grid order.
     pub fn points(&self) -> std::slice::ChunksExact<'_, f32> {
         self.cells.chunks_exact(HISTOGRAM_CELLS)

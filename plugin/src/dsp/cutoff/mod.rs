@@ -48,7 +48,9 @@
 //! - [`edge`]: the edge search in a bright spectrum: floor, top of content, cliffs and deep
 //!   falls;
 //! - [`slope`]: the corner of a gentle low-pass, fitted with Butterworth templates;
-//! - [`missing`]: which bands are missing, and how surely: the weights the fill reads.
+//! - [`missing`]: which bands are missing, and how surely: the weights the fill reads;
+//! - [`worn`]: whether the input is an old disc's transfer, whose gentle slope under hiss no
+//!   edge search finds, and its corner (a small learned network on the same histograms).
 
 pub mod detector;
 pub mod edge;
@@ -56,6 +58,7 @@ pub mod grid;
 pub mod histograms;
 pub mod missing;
 pub mod slope;
+pub mod worn;
 
 pub use detector::CutoffDetector;
 
