@@ -431,6 +431,26 @@ fn auto_cutoff_finds_a_worn_transfers_corner_and_brings_its_band_back() {
         // As the CLI does: hear the whole file first, then render it from its first sample.
         let mut listener = Engine::new(rate as f32, input.len(), auto(1.0)).unwrap();
         stream(&mut listener, &input, &[512]);
+        // A session saved now and reopened remembers the corner: from its first hop on, the
+        // band is generated from the same cutoff.
+        let mut reopened = Engine::new(rate as f32, input.len(), auto(1.0)).unwrap();
+        reopened.remember(listener.remembered());
+        let first_hop: Vec<Vec<f32>> = input.iter().map(|c| c[..1024].to_vec()).collect();
+        stream(&mut reopened, &first_hop, &[512]);
+        let worn_cutoff_hz = listener.status().worn_cutoff_hz;
+        assert!(
+            worn_cutoff_hz.is_some(),
+            "{}: no worn transfer found",
+            excerpt.name
+        );
+        // The state keeps the corner in whole hertz.
+        let reopened_hz = reopened.status().applied_cutoff_hz;
+        assert!(
+            (reopened_hz.unwrap_or(0.0) - worn_cutoff_hz.unwrap()).abs() < 2.0,
+            "{}: a reopened session generates the band from the remembered corner ({reopened_hz:?} \
+             against {worn_cutoff_hz:?})",
+            excerpt.name
+        );
         let mut primed = Engine::new(rate as f32, input.len(), auto(1.0)).unwrap();
         primed.adopt_learned(listener.take_learned()).unwrap();
         let restored = stream(&mut primed, &input, &[512]);

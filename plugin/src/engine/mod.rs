@@ -509,7 +509,10 @@ impl Engine {
     /// remembered codec holes are filled, from the next frame on. Detection takes over when it
     /// settles, on the same band limit or another; a "no band limit" verdict ends the
     /// remembered band only once it has lasted [`DETECT_AGAIN_NO_LIMIT_SECONDS`], as after
-    /// [`Engine::detect_again`]. Remembering nothing is a fresh detection. Real-time safe.
+    /// [`Engine::detect_again`]. A remembered worn transfer's corner is the worn-transfer
+    /// judge's verdict until its own judgements overturn it, so with Denoise on its band is
+    /// generated from the first block too. Remembering nothing is a fresh detection.
+    /// Real-time safe.
     pub fn remember(&mut self, remembered: RememberedBand) {
         self.detector.reset();
         self.holes.reset();
@@ -517,6 +520,8 @@ impl Engine {
         self.held_no_limit_frames = 0;
         self.held_cutoff_hz = remembered.band_limit_hz();
         self.held_remembered = self.held_cutoff_hz.is_some();
+        self.detector
+            .assume_worn_corner(remembered.worn_corner_hz());
         if self.held_remembered && remembered.codec_holes {
             self.holes.assume_found();
         }
@@ -528,12 +533,13 @@ impl Engine {
     /// [`Engine::detect_again`] it forgets what was remembered). Real-time safe.
     pub fn remembered(&self) -> RememberedBand {
         let holes = self.holes.holes_found();
-        match (self.held_cutoff_hz, self.detector.detection()) {
+        let band = match (self.held_cutoff_hz, self.detector.detection()) {
             (Some(hz), _) if self.held_remembered => RememberedBand::band_limit(hz, holes),
             (_, Detection::BandLimit { cutoff_hz }) => RememberedBand::band_limit(cutoff_hz, holes),
             (_, Detection::NoBandLimit) => RememberedBand::no_band_limit(),
             (_, Detection::Listening) => RememberedBand::default(),
-        }
+        };
+        band.with_worn_corner(self.detector.worn_corner_hz())
     }
 
     /// The band limit in force: the one held while a new detection listens, else the

@@ -1,5 +1,5 @@
 //! What the plugin remembers of the material between sessions: the band limit its detection
-//! settled on, and whether it found codec holes below it. The host saves this with the
+//! settled on, whether it found codec holes below it, and the corner of a worn transfer. The host saves this with the
 //! plugin's state, as a restoration tool's "learn" setting keeps what it learned, so a reopened
 //! session and an offline bounce from the top start restored at their first block instead of
 //! listening for a second first ([`crate::engine::Engine::remember`]).
@@ -22,9 +22,16 @@ pub struct RememberedBand {
     pub settled: bool,
     /// Whether codec holes were found below the band limit.
     pub codec_holes: bool,
-    /// Fills the value to eight bytes, always zero.
-    #[serde(skip)]
-    padding: [u8; 2],
+    /// The corner in whole Hz of an old disc's transfer, as the worn-transfer judge found it
+    /// ([`crate::dsp::cutoff::worn`]); 0 where it found none. Written only when not 0, so a
+    /// state without one reads as before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub worn_corner_hz: u16,
+}
+
+/// Whether a remembered corner is absent (serde's test for leaving it out).
+fn is_zero(hz: &u16) -> bool {
+    *hz == 0
 }
 
 impl RememberedBand {
@@ -34,7 +41,7 @@ impl RememberedBand {
             band_limit_hz: band_limit_hz.round().max(1.0) as u32,
             settled: true,
             codec_holes,
-            padding: [0; 2],
+            worn_corner_hz: 0,
         }
     }
 
@@ -44,6 +51,20 @@ impl RememberedBand {
             settled: true,
             ..Self::default()
         }
+    }
+
+    /// The same, with the corner of a worn transfer (none: `None`).
+    pub fn with_worn_corner(self, corner_hz: Option<f32>) -> Self {
+        Self {
+            worn_corner_hz: corner_hz
+                .map_or(0, |hz| hz.round().clamp(1.0, f32::from(u16::MAX)) as u16),
+            ..self
+        }
+    }
+
+    /// The remembered corner of a worn transfer in Hz, if the judge had found one.
+    pub fn worn_corner_hz(&self) -> Option<f32> {
+        (self.worn_corner_hz > 0).then_some(f32::from(self.worn_corner_hz))
     }
 
     /// The remembered band limit in Hz, if a settled detection found one.
@@ -75,5 +96,21 @@ mod tests {
         assert_eq!(RememberedBand::no_band_limit().band_limit_hz(), None);
         assert_eq!(RememberedBand::default().band_limit_hz(), None);
         assert!(!RememberedBand::default().settled);
+    }
+
+    #[test]
+    fn a_worn_transfers_corner_is_kept_and_an_older_state_has_none() {
+        let band = RememberedBand::no_band_limit().with_worn_corner(Some(3_912.4));
+        assert_eq!(band.worn_corner_hz(), Some(3_912.0));
+        let json = serde_json::to_string(&band).unwrap();
+        assert_eq!(
+            json,
+            r#"{"band_limit_hz":0,"settled":true,"codec_holes":false,"worn_corner_hz":3912}"#
+        );
+        assert_eq!(serde_json::from_str::<RememberedBand>(&json).unwrap(), band);
+        let older = r#"{"band_limit_hz":0,"settled":true,"codec_holes":false}"#;
+        let read = serde_json::from_str::<RememberedBand>(older).unwrap();
+        assert_eq!(read, RememberedBand::no_band_limit());
+        assert_eq!(read.worn_corner_hz(), None);
     }
 }

@@ -188,6 +188,12 @@ impl CutoffDetector {
         self.worn.corner_hz()
     }
 
+    /// Takes `corner_hz` as the worn-transfer judge's verdict, as a saved state remembers it
+    /// (`None`: not worn), until its own judgements overturn it. Real-time safe.
+    pub fn assume_worn_corner(&mut self, corner_hz: Option<f32>) {
+        self.worn.assume(corner_hz);
+    }
+
     /// The worn-transfer judge, for reports and tests.
     pub fn worn_judge(&self) -> &WornCornerJudge {
         &self.worn

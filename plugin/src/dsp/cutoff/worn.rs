@@ -275,6 +275,14 @@ impl WornCornerJudge {
         self.latest_probability = 0.0;
     }
 
+    /// Takes `corner_hz` as the verdict (a remembered one), until enough judgements in a row
+    /// disagree with it.
+    pub fn assume(&mut self, corner_hz: Option<f32>) {
+        self.verdict = corner_hz;
+        self.candidate = None;
+        self.candidate_votes = 0;
+    }
+
     /// The reported corner of a worn transfer in Hz, or `None` when the input is not judged
     /// worn (or not yet judged).
     pub fn corner_hz(&self) -> Option<f32> {
