@@ -1,11 +1,13 @@
 //! The band limits the detector must recognise (brick-wall, Butterworth, Chebyshev I, elliptic
-//! and MP3 through lame),
-//! and the band-energy measurement the tests judge outputs by.
+//! and MP3 through lame), an old disc's worn transfer (for Denoise and the worn-transfer
+//! judge), and the band-energy measurement the tests judge outputs by.
 
 use std::path::Path;
 use std::process::Command;
 
 use realfft::RealFftPlanner;
+
+use crate::signals::pink_noise;
 
 /// Scales every frequency of `signal` by `gain(hz)`, with one FFT over the whole signal: an
 /// ideal zero-phase filter.
@@ -266,6 +268,48 @@ pub fn band_energy(signal: &[f32], sample_rate_hz: u32, from_hz: f32, to_hz: f32
         .filter(|(k, _)| (from_hz..to_hz).contains(&(*k as f32 * bin_hz)))
         .map(|(_, c)| c.norm_sqr() as f64)
         .sum()
+}
+
+/// `clean` made into a worn transfer's sound: each channel through a Butterworth of order 4 at
+/// `corner_hz`, under pink hiss 24 dB below the filtered music, band-limited at 9 kHz by the
+/// playback chain (a Butterworth of order 2), whose level drifts by a quarter
+/// (a disc's surface, twice a second), with crackle (a two-sample impulse of three times the
+/// hiss's RMS every 25 ms) and clicks (eight samples at ten times it, 15 a second). The drift
+/// and the crackle make the noise move like music, as on a real disc, so the detector does not
+/// find the band above the corner missing.
+pub fn worn_transfer(clean: &[Vec<f32>], rate: u32, corner_hz: f32) -> Vec<Vec<f32>> {
+    let rms = |x: &[f32]| {
+        (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt() as f32
+    };
+    clean
+        .iter()
+        .enumerate()
+        .map(|(c, channel)| {
+            let filtered = butterworth(channel, rate, corner_hz, 4);
+            let hiss = butterworth(&pink_noise(filtered.len(), 26 + c as u64), rate, 9_000.0, 2);
+            let hiss_rms = rms(&hiss);
+            let scale = rms(&filtered) / hiss_rms * 10f32.powf(-24.0 / 20.0);
+            let (crackle_every, click_every) = (rate as usize / 40, rate as usize / 15);
+            filtered
+                .iter()
+                .zip(&hiss)
+                .enumerate()
+                .map(|(i, (music, hiss))| {
+                    let t = i as f32 / rate as f32;
+                    let drift = 1.0 + 0.25 * (std::f32::consts::TAU * 0.5 * t).sin();
+                    let crackle = match (i % crackle_every, i % click_every) {
+                        (_, k @ 0..8) => {
+                            10.0 * (1.0 - k as f32 / 8.0) * if k % 2 == 0 { 1.0 } else { -1.0 }
+                        }
+                        (0, _) => 3.0,
+                        (1, _) => -3.0,
+                        _ => 0.0,
+                    };
+                    music + scale * (drift * hiss + crackle * hiss_rms)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

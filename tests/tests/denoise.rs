@@ -9,7 +9,7 @@
 use airlift::cli::metrics::evaluate;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
 use airlift_tests::excerpts::{load_excerpts, parallel_map, Excerpt};
-use airlift_tests::filters::{band_energy, butterworth};
+use airlift_tests::filters::{band_energy, worn_transfer};
 use airlift_tests::render::{delayed, render, stream, stream_without_allocating, VARYING_BLOCKS};
 use airlift_tests::signals::pink_noise;
 
@@ -286,48 +286,6 @@ fn clean_recorded_music_is_barely_changed_by_denoise() {
     );
 }
 
-/// `clean` made into a worn transfer's sound: each channel through a Butterworth of order 4 at
-/// `corner_hz`, under pink hiss 24 dB below the filtered music, band-limited at 9 kHz by the
-/// playback chain (a Butterworth of order 2), whose level drifts by a quarter
-/// (a disc's surface, twice a second), with crackle (a two-sample impulse of three times the
-/// hiss's RMS every 25 ms) and clicks (eight samples at ten times it, 15 a second). The drift
-/// and the crackle make the noise move like music, as on a real disc, so the detector does not
-/// find the band above the corner missing.
-fn worn(clean: &[Vec<f32>], rate: u32, corner_hz: f32) -> Vec<Vec<f32>> {
-    let rms = |x: &[f32]| {
-        (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt() as f32
-    };
-    clean
-        .iter()
-        .enumerate()
-        .map(|(c, channel)| {
-            let filtered = butterworth(channel, rate, corner_hz, 4);
-            let hiss = butterworth(&pink_noise(filtered.len(), 26 + c as u64), rate, 9_000.0, 2);
-            let hiss_rms = rms(&hiss);
-            let scale = rms(&filtered) / hiss_rms * 10f32.powf(-24.0 / 20.0);
-            let (crackle_every, click_every) = (rate as usize / 40, rate as usize / 15);
-            filtered
-                .iter()
-                .zip(&hiss)
-                .enumerate()
-                .map(|(i, (music, hiss))| {
-                    let t = i as f32 / rate as f32;
-                    let drift = 1.0 + 0.25 * (std::f32::consts::TAU * 0.5 * t).sin();
-                    let crackle = match (i % crackle_every, i % click_every) {
-                        (_, k @ 0..8) => {
-                            10.0 * (1.0 - k as f32 / 8.0) * if k % 2 == 0 { 1.0 } else { -1.0 }
-                        }
-                        (0, _) => 3.0,
-                        (1, _) => -3.0,
-                        _ => 0.0,
-                    };
-                    music + scale * (drift * hiss + crackle * hiss_rms)
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// The three excerpts the worn-transfer tests wear: a voice, drums and a band.
 fn worn_test_excerpts() -> Vec<Excerpt> {
     load_excerpts()
@@ -355,7 +313,7 @@ fn a_cutoff_set_by_hand_brings_an_old_recordings_band_back_under_its_hiss() {
     let figures: Vec<(String, f64, f64, f64, f64)> = parallel_map(&excerpts, |excerpt| {
         let rate = excerpt.sample_rate_hz;
         let clean = opening(excerpt, 6);
-        let input = worn(&clean, rate, corner_hz);
+        let input = worn_transfer(&clean, rate, corner_hz);
         let at = |amount| EngineSettings {
             cutoff: CutoffMode::Manual(corner_hz),
             ..denoising(amount)
@@ -423,7 +381,7 @@ fn auto_cutoff_finds_a_worn_transfers_corner_and_brings_its_band_back() {
     let figures: Vec<(String, f32, f64, f64)> = parallel_map(&excerpts, |excerpt| {
         let rate = excerpt.sample_rate_hz;
         let clean = opening(excerpt, 8);
-        let input = worn(&clean, rate, corner_hz);
+        let input = worn_transfer(&clean, rate, corner_hz);
         let auto = |amount| EngineSettings {
             cutoff: CutoffMode::Auto,
             ..denoising(amount)

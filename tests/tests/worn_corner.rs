@@ -4,14 +4,18 @@
 //! validation feature vectors, as the training pipeline wrote them to
 //! `models/worn_corner.reference.json`. And the judge on the committed excerpts as they are and
 //! under a record's surface noise (hiss, clicks): full-band music is never taken for a worn
-//! transfer, however it crackles.
+//! transfer, however it crackles. And the CLI: `airlift detect` reports a worn transfer's
+//! corner, and `airlift render --denoise 1` generates its band from the cutoff it sets.
 
 use airlift::dsp::cutoff::worn::WornCornerModel;
 use airlift::dsp::cutoff::CutoffDetector;
 use airlift::dsp::stft::{StftLayout, StftPlans};
 use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind};
 use airlift_tests::excerpts::{excerpts_dir, load_excerpts, parallel_map};
-use airlift_tests::filters::butterworth;
+use std::process::Command;
+
+use airlift_tests::cli::{airlift_cli, write_wav};
+use airlift_tests::filters::{butterworth, worn_transfer};
 use airlift_tests::render::render;
 use airlift_tests::signals::pink_noise;
 use airlift_tests::workspace_root;
@@ -193,4 +197,70 @@ fn full_band_music_is_not_taken_for_a_worn_transfer_even_when_it_crackles() {
         "full-band excerpts under surface noise taken for worn transfers (at most one): \
          {crackling:?}"
     );
+}
+
+#[test]
+fn the_cli_reports_a_worn_transfer_and_renders_its_band_with_denoise() {
+    let excerpt = load_excerpts()
+        .into_iter()
+        .find(|e| e.name == "vocals_armygeddon")
+        .expect("the excerpt");
+    let rate = excerpt.sample_rate_hz;
+    let corner_hz = 4_000.0;
+    let clean: Vec<Vec<f32>> = excerpt
+        .channels
+        .iter()
+        .map(|c| c[..8 * rate as usize].to_vec())
+        .collect();
+    let dir = std::env::temp_dir().join(format!("airlift-worn-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("worn.wav");
+    write_wav(&input, rate, &worn_transfer(&clean, rate, corner_hz));
+    let run = |args: &[&str]| {
+        let done = Command::new(airlift_cli())
+            .args(args)
+            .output()
+            .expect("the airlift binary runs");
+        assert!(
+            done.status.success(),
+            "airlift {args:?}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        String::from_utf8_lossy(&done.stdout).into_owned()
+    };
+    let input_arg = input.to_str().unwrap();
+    let detected: serde_json::Value =
+        serde_json::from_str(&run(&["detect", input_arg, "--json"])).unwrap();
+    let judged_hz = detected["worn_corner_hz"].as_f64().unwrap_or(f64::NAN) as f32;
+    assert!(
+        (judged_hz / corner_hz).log2().abs() <= 1.0 / 3.0,
+        "airlift detect: {detected}"
+    );
+    assert!(run(&["detect", input_arg]).contains("a worn transfer, corner near"));
+    let output = dir.join("out.wav");
+    let render = |denoise: &str| -> serde_json::Value {
+        let args = [
+            "render",
+            input_arg,
+            output.to_str().unwrap(),
+            "--overwrite",
+            "--model",
+            "sbr",
+            "--denoise",
+            denoise,
+            "--json",
+        ];
+        serde_json::from_str(&run(&args)).unwrap()
+    };
+    let restored = render("1");
+    assert_eq!(restored["worn_corner_hz"], detected["worn_corner_hz"]);
+    assert!(restored["worn_cutoff_hz"].as_f64().is_some(), "{restored}");
+    assert_eq!(
+        restored["cutoff_hz"], restored["worn_cutoff_hz"],
+        "{restored}"
+    );
+    let kept = render("0");
+    assert!(kept["worn_cutoff_hz"].is_null(), "{kept}");
+    assert!(kept["cutoff_hz"].is_null(), "{kept}");
+    std::fs::remove_dir_all(&dir).ok();
 }
