@@ -1,8 +1,8 @@
 //! What the plugin remembers of the material between sessions: the band limit its detection
-//! settled on, whether it found codec holes below it, and the corner of a worn transfer. The host saves this with the
-//! plugin's state, as a restoration tool's "learn" setting keeps what it learned, so a reopened
-//! session and an offline bounce from the top start restored at their first block instead of
-//! listening for a second first ([`crate::engine::Engine::remember`]).
+//! settled on, whether it found codec holes below it, and the corner of a worn transfer. The
+//! host saves this with the plugin's state, as a restoration tool's "learn" setting keeps what
+//! it learned, so a reopened session and an offline bounce from the top start restored at their
+//! first block instead of listening for a second first ([`crate::engine::Engine::remember`]).
 
 use serde::{Deserialize, Serialize};
 
