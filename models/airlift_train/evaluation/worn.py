@@ -1,5 +1,7 @@
 """Old recordings: the committed excerpts made into worn transfers (`corpus.wear`), restored by
-`airlift render --auto --denoise AMOUNT`, and scored against the clean music.
+`airlift render --auto --denoise AMOUNT` (a first hearing, as the plugin's; with
+`--look-ahead`, `airlift render --denoise AMOUNT`, which hears the whole file first), and scored
+against the clean music.
 
 Each excerpt is worn once, with a seed of its own, under issue 26's test conditions (a
 Butterworth of order 2 to 4 at 3.5 to 5 kHz); every other excerpt carries the recorded vinyl
@@ -354,6 +356,9 @@ def main() -> None:
     parser.add_argument("--oracle-cutoff", action="store_true",
                         help="give the render the worn low-pass corner instead of --auto "
                              "(what a perfect detector would give)")
+    parser.add_argument("--look-ahead", action="store_true",
+                        help="render with the CLI's default, which hears the whole file before "
+                             "rendering it, instead of --auto (a first hearing, as the plugin's)")
     parser.add_argument("--clean", action="store_true",
                         help="measure the harm to the clean excerpts instead (no-harm table)")
     parser.add_argument("--clean-cutoff", type=float,
@@ -390,8 +395,10 @@ def main() -> None:
                    "noise-free": figures(item, item.filtered, rate, edge_hz)}
             for amount in args.amounts:
                 out = work / f"{name}.denoise{amount:g}.flac"
-                cutoff = (["--cutoff", f"{item.lowpass_hz:.0f}"] if args.oracle_cutoff
-                          else ["--auto"])
+                if args.oracle_cutoff:
+                    cutoff = ["--cutoff", f"{item.lowpass_hz:.0f}"]
+                else:
+                    cutoff = [] if args.look_ahead else ["--auto"]
                 subprocess.run([args.airlift, "render", str(worn_path), str(out), *cutoff,
                                 "--model", args.model, "--denoise", f"{amount:g}"],
                                check=True, capture_output=True)

@@ -1,7 +1,9 @@
 """The README's picture of Denoise: spectrograms up to 22 kHz of one committed excerpt, clean,
 made into a worn transfer (`corpus.wear`, as `evaluation.worn` makes it), restored by
-`airlift render --denoise 1` (Spectral U-Net) with auto cutoff and with the cutoff set by hand
-at the worn corner, and what Denoise removed (`--listen removed`).
+`airlift render --denoise 1` (Spectral U-Net) with auto cutoff as the CLI renders a file by
+default (it hears the whole file first, so the worn-transfer judge's corner holds from the
+first sample) and with the cutoff set by hand at the worn corner, and what Denoise removed
+(`--listen removed`).
 
     python -m airlift_train.evaluation.worn_figure --cli ../target/release/airlift \
         --excerpt world_caribbean --out ../assets/worn_spectrograms.png
@@ -45,11 +47,12 @@ def main():
         soundfile.write(source, item.worn, rate, subtype="FLOAT")
         corner = ["--cutoff", f"{item.lowpass_hz:.0f}"]
         for number, (label, extra) in enumerate((
-                ("Denoise 100 %, auto cutoff (Spectral U-Net)", ["--auto"]),
+                ("Denoise 100 %, auto cutoff heard ahead (the CLI's default; Spectral U-Net)",
+                 []),
                 (f"Denoise 100 %, cutoff set by hand at {item.lowpass_hz:.0f} Hz "
                  "(Spectral U-Net)", corner),
-                ("what Denoise removed (--listen removed, auto cutoff)",
-                 ["--auto", "--listen", "removed"]))):
+                ("what Denoise removed (--listen removed, auto cutoff heard ahead)",
+                 ["--listen", "removed"]))):
             out = Path(tmp) / f"out{number}.wav"
             subprocess.run([str(args.cli), "render", str(source), str(out), "--denoise", "1",
                             *extra], check=True, capture_output=True)
