@@ -167,9 +167,12 @@ fn full_band_music_is_not_taken_for_a_worn_transfer_even_when_it_crackles() {
         };
         let rate = excerpt.sample_rate_hz;
         let crackling = with_surface_noise(&excerpt.channels, rate);
+        // What matters is whether a worn transfer's cutoff is in force: the judge may take
+        // a piece whose band limit the detector found (orchestral_aftermath24, at its own
+        // 20.4 kHz edge) for one, and then nothing follows from it.
         let judge = |input: &[Vec<f32>]| {
             let (_, engine): (_, Engine) = render(rate, input, settings, &[512]);
-            engine.status().worn_corner_hz
+            engine.status().worn_cutoff_hz
         };
         (
             excerpt.name.clone(),
@@ -185,6 +188,7 @@ fn full_band_music_is_not_taken_for_a_worn_transfer_even_when_it_crackles() {
         .iter()
         .filter(|(_, _, noisy)| noisy.is_some())
         .collect();
+    eprintln!("worn cutoffs in force: as they are {as_they_are:?}, crackling {crackling:?}");
     assert!(
         as_they_are.is_empty(),
         "full-band excerpts taken for worn transfers: {as_they_are:?}"

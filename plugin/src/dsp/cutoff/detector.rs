@@ -200,8 +200,9 @@ impl CutoffDetector {
     }
 
     /// Judges the histograms as they stand now, as the detector does a few times a second
-    /// once it has heard [`WORN_MIN_LISTEN_SECONDS`]: for offline tools and tests that need a
-    /// judgement at a given frame. Bounded work, no allocation.
+    /// (half-way between its estimates) once it has heard [`WORN_MIN_LISTEN_SECONDS`]: for
+    /// offline tools and tests that need a judgement at a given frame. Bounded work, no
+    /// allocation.
     pub fn judge_worn_now(&mut self) {
         self.worn.judge(&self.histograms);
     }
@@ -307,9 +308,12 @@ impl CutoffDetector {
                 self.frames_since_estimate = 0;
                 let estimate = self.estimate();
                 self.vote(estimate);
-                if self.active_frames >= self.worn_min_active_frames {
-                    self.worn.judge(&self.histograms);
-                }
+            } else if self.active_frames >= self.worn_min_active_frames
+                && self.frames_since_estimate == self.estimate_interval_frames / 2
+            {
+                // Half-way between estimates: the judge's work and the edge search's do not
+                // land in the same block.
+                self.worn.judge(&self.histograms);
             }
         }
         self.frame_power.fill(0.0);

@@ -103,3 +103,44 @@ pub fn percentile_db(histogram: &[f32], fraction: f32) -> f32 {
     }
     HISTOGRAM_FLOOR_DB
 }
+
+/// [`percentile_db`] of `histogram` at each of `fractions` (ascending) into `levels`, in one
+/// pass over the cells: the same values as one call per fraction.
+pub fn percentiles_db(histogram: &[f32], fractions: &[f32], levels: &mut [f32]) {
+    let total: f32 = histogram.iter().sum();
+    levels.fill(HISTOGRAM_FLOOR_DB);
+    let mut next = 0;
+    let mut below = 0.0;
+    for (cell, &weight) in histogram.iter().enumerate() {
+        while next < fractions.len() && weight > 0.0 && below + weight >= fractions[next] * total {
+            let within = ((fractions[next] * total - below) / weight).clamp(0.0, 1.0);
+            levels[next] = HISTOGRAM_FLOOR_DB + (cell as f32 + within) * HISTOGRAM_CELL_DB;
+            next += 1;
+        }
+        if next == fractions.len() {
+            return;
+        }
+        below += weight;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_in_one_pass_are_those_of_one_call_each() {
+        let mut histogram = vec![0.0; HISTOGRAM_CELLS];
+        for (cell, weight) in [(40, 0.3), (41, 2.0), (90, 0.0), (120, 1.7), (300, 0.4)] {
+            histogram[cell] = weight;
+        }
+        let fractions = [0.0, 0.1, 0.5, 0.95, 1.0];
+        let mut levels = [0.0; 5];
+        percentiles_db(&histogram, &fractions, &mut levels);
+        for (level, &fraction) in levels.iter().zip(&fractions) {
+            assert_eq!(*level, percentile_db(&histogram, fraction), "at {fraction}");
+        }
+        percentiles_db(&[0.0; HISTOGRAM_CELLS], &fractions, &mut levels);
+        assert!(levels.iter().all(|&l| l == HISTOGRAM_FLOOR_DB));
+    }
+}

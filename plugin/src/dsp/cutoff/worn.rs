@@ -15,14 +15,15 @@
 //!
 //! The verdict changes only when [`CHANGE_VOTES`] judgements in a row agree on it, and a
 //! corner moves only by more than [`HYSTERESIS_OCTAVES`], as the band limit does. The engine
-//! uses it only with Denoise on and no band limit detected. It runs a few times a second with
-//! the detector's estimate: bounded work, no allocation.
+//! uses it only with Denoise on and no band limit detected. It runs a few times a second,
+//! half-way between the detector's estimates so that the two do not add up in one block:
+//! bounded work, no allocation.
 
 use serde::Deserialize;
 
 use super::detector::{CHANGE_VOTES, HYSTERESIS_OCTAVES};
 use super::grid::GridPoint;
-use super::histograms::{percentile_db, LevelHistograms};
+use super::histograms::{percentiles_db, LevelHistograms};
 
 /// The judge's network and its settings, embedded in the plugin.
 const MODEL_JSON: &str = include_str!("../../../../models/worn_corner.json");
@@ -340,10 +341,7 @@ impl WornCornerJudge {
 pub fn write_features(histograms: &LevelHistograms, points: &[usize], features: &mut [f32]) {
     let per_point = PERCENTILES.len();
     for (&point, levels) in points.iter().zip(features.chunks_exact_mut(per_point)) {
-        let histogram = histograms.point(point);
-        for (level, &fraction) in levels.iter_mut().zip(&PERCENTILES) {
-            *level = percentile_db(histogram, fraction);
-        }
+        percentiles_db(histograms.point(point), &PERCENTILES, levels);
     }
     let (first, end) = REFERENCE_POINTS;
     let reference_db = features[first * per_point..end * per_point]
