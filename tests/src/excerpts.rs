@@ -25,6 +25,17 @@ pub struct Excerpt {
     pub band_edge_hz: f32,
 }
 
+impl Excerpt {
+    /// The first `seconds` of every channel.
+    pub fn opening(&self, seconds: usize) -> Vec<Vec<f32>> {
+        let samples = seconds * self.sample_rate_hz as usize;
+        self.channels
+            .iter()
+            .map(|c| c[..samples].to_vec())
+            .collect()
+    }
+}
+
 /// The folder of the committed excerpts.
 pub fn excerpts_dir() -> PathBuf {
     crate::workspace_root().join("tests/excerpts")

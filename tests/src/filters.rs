@@ -270,6 +270,11 @@ pub fn band_energy(signal: &[f32], sample_rate_hz: u32, from_hz: f32, to_hz: f32
         .sum()
 }
 
+/// The root mean square of `signal`, accumulated in `f64`.
+pub fn rms(signal: &[f32]) -> f32 {
+    (signal.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / signal.len() as f64).sqrt() as f32
+}
+
 /// `clean` made into a worn transfer's sound: each channel through a Butterworth of order 4 at
 /// `corner_hz`, under pink hiss 24 dB below the filtered music, band-limited at 9 kHz by the
 /// playback chain (a Butterworth of order 2), whose level drifts by a quarter
@@ -278,9 +283,6 @@ pub fn band_energy(signal: &[f32], sample_rate_hz: u32, from_hz: f32, to_hz: f32
 /// and the crackle make the noise move like music, as on a real disc, so the detector does not
 /// find the band above the corner missing.
 pub fn worn_transfer(clean: &[Vec<f32>], rate: u32, corner_hz: f32) -> Vec<Vec<f32>> {
-    let rms = |x: &[f32]| {
-        (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt() as f32
-    };
     clean
         .iter()
         .enumerate()

@@ -296,23 +296,13 @@ fn worn_test_excerpts() -> Vec<Excerpt> {
         .collect()
 }
 
-/// The first `seconds` of every channel of `excerpt`.
-fn opening(excerpt: &Excerpt, seconds: usize) -> Vec<Vec<f32>> {
-    let samples = seconds * excerpt.sample_rate_hz as usize;
-    excerpt
-        .channels
-        .iter()
-        .map(|c| c[..samples].to_vec())
-        .collect()
-}
-
 #[test]
 fn a_cutoff_set_by_hand_brings_an_old_recordings_band_back_under_its_hiss() {
     let corner_hz = 4_000.0;
     let excerpts = worn_test_excerpts();
     let figures: Vec<(String, f64, f64, f64, f64)> = parallel_map(&excerpts, |excerpt| {
         let rate = excerpt.sample_rate_hz;
-        let clean = opening(excerpt, 6);
+        let clean = excerpt.opening(6);
         let input = worn_transfer(&clean, rate, corner_hz);
         let at = |amount| EngineSettings {
             cutoff: CutoffMode::Manual(corner_hz),
@@ -380,7 +370,7 @@ fn auto_cutoff_finds_a_worn_transfers_corner_and_brings_its_band_back() {
     let excerpts = worn_test_excerpts();
     let figures: Vec<(String, f32, f64, f64)> = parallel_map(&excerpts, |excerpt| {
         let rate = excerpt.sample_rate_hz;
-        let clean = opening(excerpt, 8);
+        let clean = excerpt.opening(8);
         let input = worn_transfer(&clean, rate, corner_hz);
         let auto = |amount| EngineSettings {
             cutoff: CutoffMode::Auto,

@@ -15,7 +15,7 @@ use airlift_tests::excerpts::{excerpts_dir, load_excerpts, parallel_map};
 use std::process::Command;
 
 use airlift_tests::cli::{airlift_cli, write_wav};
-use airlift_tests::filters::{butterworth, worn_transfer};
+use airlift_tests::filters::{butterworth, rms, worn_transfer};
 use airlift_tests::render::render;
 use airlift_tests::signals::pink_noise;
 use airlift_tests::workspace_root;
@@ -126,9 +126,6 @@ fn the_detectors_histograms_give_the_features_python_computes() {
 /// `channels` under a record's surface noise: pink hiss 30 dB under the music, low-passed at
 /// 12 kHz, with a click (eight samples at ten times the hiss's RMS) 15 times a second.
 fn with_surface_noise(channels: &[Vec<f32>], rate: u32) -> Vec<Vec<f32>> {
-    let rms = |x: &[f32]| {
-        (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt() as f32
-    };
     channels
         .iter()
         .enumerate()
@@ -211,11 +208,7 @@ fn the_cli_reports_a_worn_transfer_and_renders_its_band_with_denoise() {
         .expect("the excerpt");
     let rate = excerpt.sample_rate_hz;
     let corner_hz = 4_000.0;
-    let clean: Vec<Vec<f32>> = excerpt
-        .channels
-        .iter()
-        .map(|c| c[..8 * rate as usize].to_vec())
-        .collect();
+    let clean = excerpt.opening(8);
     let dir = std::env::temp_dir().join(format!("airlift-worn-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("worn.wav");

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import numpy as np
 
-# The detector's STFT at 44.1 and 48 kHz (`plugin/src/dsp/stft.rs`): periodic Hann, hop a
-# quarter of the window.
-FFT_SIZE = 2048
-OVERLAP = 4
+from . import bands
+
+# The detector's STFT at 44.1 and 48 kHz is the engine's (`bands.stft`); after silence it skips
+# this many frames (`plugin/src/dsp/stft.rs`'s overlap).
+FFT_SIZE = bands.N_FFT
+OVERLAP = FFT_SIZE // bands.HOP
 # The detector's analysis grid (`plugin/src/dsp/cutoff/grid.rs`).
 GRID_LOW_HZ = 500.0
 GRID_OCTAVES = 1.0 / 24.0
@@ -100,15 +102,7 @@ def level_histogram_features(audio: np.ndarray, rate: int) -> np.ndarray | None:
     `None` when no frame was loud enough."""
     if audio.ndim == 1:
         audio = audio[:, None]
-    audio = audio.astype(np.float64)
-    hop = FFT_SIZE // OVERLAP
-    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FFT_SIZE) / FFT_SIZE)
-    power = 0.0
-    for channel in audio.T:
-        frames = np.lib.stride_tricks.sliding_window_view(channel, FFT_SIZE)[::hop] * window
-        power = power + np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    if np.isscalar(power):
-        return None
+    power = sum(np.abs(bands.stft(channel)) ** 2 for channel in audio.T)
     # The first frames after silence (and at the start) hold the step out of silence.
     sound = power.sum(axis=1) > FFT_SIZE * FFT_SIZE * SILENCE_POWER_PER_SIZE_SQUARED
     keep = np.zeros(len(sound), bool)
@@ -129,7 +123,7 @@ def level_histogram_features(audio: np.ndarray, rate: int) -> np.ndarray | None:
                        for _, lo, hi in points], axis=1)
     cells = np.clip(np.floor((levels - HISTOGRAM_FLOOR_DB) / HISTOGRAM_CELL_DB), 0,
                     HISTOGRAM_CELLS - 1).astype(int)
-    hop_seconds = hop / rate
+    hop_seconds = bands.HOP / rate
     weights = np.exp((np.arange(len(power)) - (len(power) - 1)) * hop_seconds
                      / LONG_TERM_SECONDS)
     quantiles = np.empty((FEATURE_POINTS, len(PERCENTILES)))

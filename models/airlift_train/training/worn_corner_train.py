@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -135,9 +134,8 @@ def make_examples(job) -> list[tuple[np.ndarray, float, float]]:
 
 def examples(corpus: Path, split: str, seed: int, processes: int = 2):
     """Features, worn flags and log2 corners of a split's stretches."""
-    planned = music.jobs(music.pieces(corpus, split), STRETCHES_PER_MINUTE, MOST_PER_PIECE, seed)
-    with get_context("spawn").Pool(processes) as pool:
-        made = pool.map(make_examples, planned, chunksize=8)
+    made = music.examples(music.pieces(corpus, split), STRETCHES_PER_MINUTE, MOST_PER_PIECE, seed,
+                          processes, make=make_examples)
     rows = [row for stretch in made for row in stretch]
     return (np.stack([r[0] for r in rows]), np.array([r[1] for r in rows], np.float32),
             np.array([r[2] for r in rows], np.float32))
