@@ -148,15 +148,18 @@ fn hiss_is_turned_down_between_partials_and_the_partials_keep_their_level() {
         band_energy(&signal[3 * rate as usize..], rate, from_hz, to_hz)
     };
     let (plain, _) = render(rate, &input, denoising(0.0), &[512]);
-    let mut previous_db = 0.0;
+    let mut previous_db = 0.0f64;
     for amount in [0.5, 1.0] {
         let (cleaned, _) = render(rate, &input, denoising(amount), &[512]);
         let reduction_db = 10.0
             * (band(&plain[0], 2_000.0, 8_000.0) / band(&cleaned[0], 2_000.0, 8_000.0)).log10();
         let partial_db =
             10.0 * (band(&cleaned[0], 430.0, 450.0) / band(&plain[0], 430.0, 450.0)).log10();
+        eprintln!("Denoise {amount}: the hiss fell {reduction_db:.1} dB");
+        // The amount caps the mask's depth (-6 dB at 50 %, -12 dB at 100 %): more Denoise turns
+        // the hiss further down, by at least 6 dB at 100 %.
         assert!(
-            reduction_db > previous_db + 3.0,
+            reduction_db > (previous_db + 1.0).max(6.0 * f64::from(amount)),
             "Denoise {amount}: the hiss fell {reduction_db:.1} dB"
         );
         assert!(

@@ -22,6 +22,8 @@
 //! - `train worn-corner`: the worn-transfer judge (the band-limit detector's small network that
 //!   finds an old disc's corner) on the corpus, written to `models/worn_corner.json` with its
 //!   reference.
+//! - `train hiss-mask`: Denoise's hiss mask (the small network that tells a disc's hiss from the
+//!   music) on the corpus, written to `models/hiss_mask.json` with its reference.
 //! - `top-band`: the README's table of the top of the band (the level by thirds and the LSD from
 //!   the cutoff to 20 kHz) for every model, on the excerpts and the corpus's validation split.
 //! - `setup`: installs the Debian packages the build and the tests need.
@@ -92,13 +94,14 @@ fn main() -> Result<()> {
                 Some((model, extra)) if model == "worn-corner" => {
                     train_worn_corner(&root, extra)
                 }
+                Some((model, extra)) if model == "hiss-mask" => train_hiss_mask(&root, extra),
                 _ => bail!(
-                    "usage: cargo xtask train <ddsp | unet | worn-corner> [pipeline options, e.g. --steps N]"
+                    "usage: cargo xtask train <ddsp | unet | worn-corner | hiss-mask> [pipeline options, e.g. --steps N]"
                 ),
             }
         }
         _ => bail!(
-            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | soak [--load] [ARGS] | fuzz [--files N] [--seed S] [--timeout-seconds T] [--jobs J] | corpus | quality [--before BIN] | top-band | train <ddsp | unet | worn-corner> | spectrograms | setup | screenshot>\n\
+            "usage: cargo xtask <bundle <package> [--release] [--cuda] | install | test | bench | soak [--load] [ARGS] | fuzz [--files N] [--seed S] [--timeout-seconds T] [--jobs J] | corpus | quality [--before BIN] | top-band | train <ddsp | unet | worn-corner | hiss-mask> | spectrograms | setup | screenshot>\n\
              unknown command '{command}'"
         ),
     }
@@ -401,6 +404,20 @@ fn train_worn_corner(root: &Path, extra: &[String]) -> Result<()> {
         "target/worn_corner",
         extra,
         "worn_corner",
+    )
+}
+
+/// The hiss mask (Denoise's small network that tells a disc's hiss from the music), end to
+/// end: the recorded-music corpus (built first when it is missing), the venv, then `python -m
+/// airlift_train.training.hiss_mask_train`, which writes `models/hiss_mask.json` and its
+/// reference. Extra arguments go to the pipeline.
+fn train_hiss_mask(root: &Path, extra: &[String]) -> Result<()> {
+    train_on_corpus(
+        root,
+        "airlift_train.training.hiss_mask_train",
+        "target/hiss_mask",
+        extra,
+        "hiss_mask",
     )
 }
 

@@ -86,14 +86,18 @@ def groove_hiss(samples: int, rate: int, rng: np.random.Generator) -> np.ndarray
         signal.butter(2, rng.uniform(*NOISE_LOWPASS_HZ) / (rate / 2), output="sos"), shaped)
 
 
-def coloured_hiss(samples: int, rate: int, rng: np.random.Generator) -> np.ndarray:
+def coloured_hiss(samples: int, rate: int, rng: np.random.Generator,
+                  playback_lowpass: bool = True) -> np.ndarray:
     """White noise tilted by a drawn slope (`COLOURED_SLOPE_DB_PER_OCTAVE`, from white to
-    steeper than pink) and low-passed by the playback chain near 9 kHz: hiss of other shapes
-    than the groove's, so that a model does not learn one hiss."""
+    steeper than pink) and low-passed by the playback chain near 9 kHz (unless not
+    `playback_lowpass`: a hiss over the whole band, as a tape's or a preamplifier's): hiss of
+    other shapes than the groove's, so that a model does not learn one hiss."""
     spectrum = np.fft.rfft(rng.standard_normal(samples))
     freqs = np.maximum(np.fft.rfftfreq(samples, 1 / rate), 20.0)
     slope = rng.uniform(*COLOURED_SLOPE_DB_PER_OCTAVE)
     shaped = np.fft.irfft(spectrum * 10 ** (slope * np.log2(freqs / 1000.0) / 20), samples)
+    if not playback_lowpass:
+        return shaped
     return signal.sosfilt(
         signal.butter(2, rng.uniform(*NOISE_LOWPASS_HZ) / (rate / 2), output="sos"), shaped)
 

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use super::detector::{CHANGE_VOTES, HYSTERESIS_OCTAVES};
 use super::grid::GridPoint;
 use super::histograms::{percentiles_db, LevelHistograms};
+use crate::dsp::dense::{DenseLayer, DenseNetwork, DenseScratch, DenseShapeError};
 
 /// The judge's network and its settings, embedded in the plugin.
 const MODEL_JSON: &str = include_str!("../../../../models/worn_corner.json");
@@ -52,15 +53,6 @@ pub const FEATURE_SCALE_DB: f32 = 20.0;
 /// and a judgement on less than 2 s of histograms is noisier than the verdicts it would move.
 pub const MIN_LISTEN_SECONDS: f32 = 2.0;
 
-/// One dense layer of the network.
-#[derive(Debug, Deserialize)]
-struct Layer {
-    /// Weights, one row of inputs per output.
-    weights: Vec<Vec<f32>>,
-    /// Bias per output.
-    bias: Vec<f32>,
-}
-
 /// The feature settings the network was trained with, as its file states them.
 #[derive(Debug, Deserialize)]
 struct FeatureSettings {
@@ -88,7 +80,7 @@ struct ModelFile {
     /// The probability of "worn" from which a transfer is taken as worn.
     worn_threshold: f32,
     /// The dense layers; a ReLU follows every one but the last.
-    layers: Vec<Layer>,
+    layers: Vec<DenseLayer>,
 }
 
 /// Why the embedded model cannot be used.
@@ -107,11 +99,11 @@ pub enum WornModelError {
     },
 }
 
-/// The judge's network, flattened for evaluation without allocation.
+/// The judge's network with its output settings.
 #[derive(Debug)]
 pub struct WornCornerModel {
-    /// Per layer: (weights row-major `[outputs][inputs]`, biases, inputs).
-    layers: Vec<(Vec<f32>, Vec<f32>, usize)>,
+    /// The dense network: the features in, the logit of "worn" and the corner out.
+    network: DenseNetwork,
     /// The corner output is log2 of the corner in Hz less this.
     corner_log2_offset: f32,
     /// The probability of "worn" from which a transfer is taken as worn.
@@ -138,31 +130,18 @@ impl WornCornerModel {
         {
             return Err(WornModelError::FeatureSettings);
         }
-        let mut inputs = FEATURE_POINTS * PERCENTILES.len();
-        let mut layers = Vec::with_capacity(file.layers.len());
-        for (index, layer) in file.layers.into_iter().enumerate() {
-            let shape_error = WornModelError::Shape {
-                layer: index,
-                expected_inputs: inputs,
-            };
-            if layer.weights.is_empty()
-                || layer.bias.len() != layer.weights.len()
-                || layer.weights.iter().any(|row| row.len() != inputs)
-            {
-                return Err(shape_error);
-            }
-            let outputs = layer.weights.len();
-            layers.push((layer.weights.concat(), layer.bias, inputs));
-            inputs = outputs;
-        }
-        if inputs != 2 {
-            return Err(WornModelError::Shape {
-                layer: layers.len(),
-                expected_inputs: inputs,
-            });
-        }
+        let network = DenseNetwork::from_layers(file.layers, FEATURE_POINTS * PERCENTILES.len(), 2)
+            .map_err(
+                |DenseShapeError {
+                     layer,
+                     expected_inputs,
+                 }| WornModelError::Shape {
+                    layer,
+                    expected_inputs,
+                },
+            )?;
         Ok(Self {
-            layers,
+            network,
             corner_log2_offset: file.corner_log2_offset,
             worn_threshold: file.worn_threshold,
         })
@@ -171,39 +150,14 @@ impl WornCornerModel {
     /// The network's two outputs for `features` (the logit of "worn", and log2 of the corner
     /// less the offset), for tools and tests. Allocates.
     pub fn outputs(&self, features: &[f32]) -> [f32; 2] {
-        let width = self.widest().max(features.len());
-        self.evaluate(features, &mut [vec![0.0; width], vec![0.0; width]])
+        self.evaluate(features, &mut self.network.scratch())
     }
 
-    /// The widest layer's outputs: the size of the scratch buffers.
-    fn widest(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|(_, bias, _)| bias.len())
-            .max()
-            .unwrap_or(2)
-    }
-
-    /// The network's two outputs for `features`, using `scratch` (two buffers of at least
-    /// [`Self::widest`]): the logit of "worn" and log2 of the corner less the offset.
-    /// No allocation.
-    fn evaluate(&self, features: &[f32], scratch: &mut [Vec<f32>; 2]) -> [f32; 2] {
-        let [a, b] = scratch;
-        a[..features.len()].copy_from_slice(features);
-        let (mut input, mut output) = (a, b);
-        let last = self.layers.len() - 1;
-        for (index, (weights, bias, inputs)) in self.layers.iter().enumerate() {
-            for (o, (row, b)) in weights.chunks_exact(*inputs).zip(bias).enumerate() {
-                let sum = b + row
-                    .iter()
-                    .zip(&input[..*inputs])
-                    .map(|(w, x)| w * x)
-                    .sum::<f32>();
-                output[o] = if index < last { sum.max(0.0) } else { sum };
-            }
-            std::mem::swap(&mut input, &mut output);
-        }
-        [input[0], input[1]]
+    /// The network's two outputs for `features`, using `scratch` (from the network's
+    /// `scratch`): the logit of "worn" and log2 of the corner less the offset. No allocation.
+    fn evaluate(&self, features: &[f32], scratch: &mut DenseScratch) -> [f32; 2] {
+        let out = self.network.evaluate(features, scratch);
+        [out[0], out[1]]
     }
 }
 
@@ -226,8 +180,8 @@ pub struct WornCornerJudge {
     feature_points: Vec<usize>,
     /// The features of the latest judgement.
     features: Vec<f32>,
-    /// Scratch for the network's layers.
-    scratch: [Vec<f32>; 2],
+    /// Scratch for the network's layers (empty without a network).
+    scratch: Option<DenseScratch>,
     /// The reported verdict: the corner of a worn transfer in Hz, or `None`.
     verdict: Judgement,
     /// A differing judgement waiting for enough votes.
@@ -252,15 +206,12 @@ impl WornCornerJudge {
         } else {
             Vec::new()
         };
-        let width = model
-            .as_ref()
-            .map_or(0, WornCornerModel::widest)
-            .max(FEATURE_POINTS * PERCENTILES.len());
+        let scratch = model.as_ref().map(|model| model.network.scratch());
         Self {
             model,
             feature_points,
             features: vec![0.0; FEATURE_POINTS * PERCENTILES.len()],
-            scratch: [vec![0.0; width], vec![0.0; width]],
+            scratch,
             verdict: None,
             candidate: None,
             candidate_votes: 0,
@@ -302,15 +253,14 @@ impl WornCornerJudge {
 
     /// Judges the histograms as they stand and votes. Bounded work, no allocation.
     pub fn judge(&mut self, histograms: &LevelHistograms) {
-        let Some(model) = self
-            .model
-            .as_ref()
-            .filter(|_| !self.feature_points.is_empty())
-        else {
+        let (Some(model), Some(scratch)) = (self.model.as_ref(), self.scratch.as_mut()) else {
             return;
         };
+        if self.feature_points.is_empty() {
+            return;
+        }
         write_features(histograms, &self.feature_points, &mut self.features);
-        let [logit, corner] = model.evaluate(&self.features, &mut self.scratch);
+        let [logit, corner] = model.evaluate(&self.features, scratch);
         self.latest_probability = 1.0 / (1.0 + (-logit).exp());
         let judgement = (self.latest_probability >= model.worn_threshold)
             .then(|| (corner + model.corner_log2_offset).exp2());

@@ -8,10 +8,12 @@
 //! it, and so that the band above the cutoff is generated from the cleaned spectrum while the
 //! output still equals the delayed input plus what was added less what was removed.
 //!
-//! Both parts are plain DSP: the floor that a learned mask must beat, as SBR is for the band.
+//! The clicks are plain DSP; the hiss's gains come from a small learned mask ([`mask`]) against
+//! the floor the reducer tracks.
 
 pub mod clicks;
 pub mod hiss;
+pub mod mask;
 
 use realfft::num_complex::Complex;
 
