@@ -1,10 +1,11 @@
 """The hiss mask: a small network that tells a worn disc's hiss from the music, band by band and
 frame by frame, from the statistics the engine's hiss reducer already keeps.
 
-The plain-DSP reducer (`plugin/src/dsp/denoise/hiss.rs`) tracks a noise floor per bin (minimum
-statistics) and turns each bin down by a Wiener gain against it. A Wiener gain knows one bin's
-level against one floor; it cannot tell music that sits a few dB over the hiss from a hiss that
-swells, and takes some music with the noise. The mask reads more at once:
+The reducer (`plugin/src/dsp/denoise/hiss.rs`) tracks a noise floor per bin by minimum
+statistics, in plain DSP. It used to turn each bin down by a Wiener gain against that floor; a
+Wiener gain knows one bin's level against one floor, cannot tell music that sits a few dB over
+the hiss from a hiss that swells, and took some music with the noise. The mask reads more at
+once:
 - features, at `BANDS` log-spaced bands from `LOWEST_HZ` to `HIGHEST_HZ` (`band_layout`):
   the band's power in this frame and the two before against the reducer's floor, the
   reducer's smoothed power against the floor, and the floor against the loudest level heard
@@ -15,7 +16,7 @@ swells, and takes some music with the noise. The mask reads more at once:
   `HIDDEN` with ReLU, sigmoid out) gives each band's gain, from 0 to 1;
 - the engine spreads the band gains over the bins (linear in log-frequency between band
   centres, held beyond the ends) and never turns a bin further down than the Denoise amount
-  allows, as it did the Wiener gain.
+  allows.
 
 This module holds the band layout, a numpy replay of the reducer's floor
 (`reducer_statistics`) and the features, with numpy only (the test venv has no PyTorch); the
