@@ -4,7 +4,8 @@
 //! from the first frame, clean recorded music barely changed at Denoise 100 %, the band of a
 //! worn recording restored above a cutoff set by hand (its gentle slope raised near the clean
 //! music's level) and above the corner that auto cutoff's worn-transfer judge finds, output that
-//! does not depend on the host's block size, and no allocation on the way.
+//! does not depend on the host's block size, mains hum found and removed, and no allocation on
+//! the way.
 
 use airlift::cli::metrics::evaluate;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
@@ -454,5 +455,122 @@ fn auto_cutoff_finds_a_worn_transfers_corner_and_brings_its_band_back() {
         restored <= 0.85 * kept,
         "LSD-HF over the band above a worn transfer's corner with auto cutoff: Denoise 0 \
          {kept:.3}, Denoise 100 % {restored:.3} (at most 85 % of it)"
+    );
+}
+
+/// Renders `input` at Denoise 100 % as the CLI does: one engine hears it all first, a second
+/// adopts what it learned and renders. Returns the output and the hum the renderer reports.
+fn render_heard_ahead(rate: u32, input: &[Vec<f32>]) -> (Vec<Vec<f32>>, Option<f32>) {
+    let mut listener = Engine::new(rate as f32, input.len(), denoising(1.0)).unwrap();
+    stream(&mut listener, input, &[512]);
+    let mut renderer = Engine::new(rate as f32, input.len(), denoising(1.0)).unwrap();
+    renderer.adopt_learned(listener.take_learned()).unwrap();
+    let output = stream(&mut renderer, input, &[512]);
+    let hum_hz = renderer.status().hum_hz;
+    (output, hum_hz)
+}
+
+/// A disc's lead-in groove (4 s of pink hiss 60 dB under the music) and then a committed
+/// excerpt, with mains hum all through (50 Hz with harmonics 2, 3 and 5, 30 dB under the
+/// music): heard ahead, the hum is found where it lies bare and removed from the first sample
+/// on, by more than 12 dB at its harmonics there and under the music (15.7 and 17.2 dB when
+/// written); the same without hum has none found.
+#[test]
+fn mains_hum_is_found_and_removed_from_the_first_sample() {
+    let excerpt = load_excerpts()
+        .into_iter()
+        .find(|e| e.name == "world_caribbean")
+        .unwrap();
+    let rate = excerpt.sample_rate_hz;
+    let lead_in = 4 * rate as usize;
+    let music_rms = (excerpt.channels[0]
+        .iter()
+        .map(|x| f64::from(*x).powi(2))
+        .sum::<f64>()
+        / excerpt.channels[0].len() as f64)
+        .sqrt() as f32;
+    let groove = pink_noise(lead_in, 5);
+    let groove_rms =
+        (groove.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / lead_in as f64).sqrt() as f32;
+    let clean: Vec<Vec<f32>> = excerpt
+        .opening(6)
+        .iter()
+        .map(|channel| {
+            groove
+                .iter()
+                .map(|g| g * music_rms * 1e-3 / groove_rms)
+                .chain(channel.iter().copied())
+                .collect()
+        })
+        .collect();
+    let len = clean[0].len();
+    let harmonics = [1.0f32, 2.0, 3.0, 5.0];
+    let hum: Vec<f32> = (0..len)
+        .map(|n| {
+            let t = n as f32 / rate as f32;
+            harmonics
+                .iter()
+                .map(|k| (std::f32::consts::TAU * 50.0 * k * t + k).sin() / k)
+                .sum()
+        })
+        .collect();
+    let hum_rms =
+        (hum.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / len as f64).sqrt() as f32;
+    let scale = music_rms * 10f32.powf(-30.0 / 20.0) / hum_rms;
+    let hummed: Vec<Vec<f32>> = clean
+        .iter()
+        .map(|channel| {
+            channel
+                .iter()
+                .zip(&hum)
+                .map(|(x, h)| x + scale * h)
+                .collect()
+        })
+        .collect();
+    let (plain, plain_hum) = render_heard_ahead(rate, &clean);
+    let (cleaned, found_hz) = render_heard_ahead(rate, &hummed);
+    assert_eq!(plain_hum, None, "hum found without hum");
+    assert_eq!(found_hz, Some(50.0));
+    // What is left of the hum at its harmonics, in the lead-in and under the music (the two
+    // renders differ elsewhere too: a click repaired in one and not the other moves the music
+    // itself). The output is delayed by the latency.
+    let latency = Engine::new(rate as f32, 2, denoising(1.0))
+        .unwrap()
+        .latency_samples() as usize;
+    let scaled: Vec<f32> = hum.iter().map(|h| scale * h).collect();
+    let reduction_db = |span: std::ops::Range<usize>| {
+        let at = |signal: &[f32], offset: usize, hz: f32| {
+            let (mut re, mut im) = (0.0f64, 0.0f64);
+            for n in span.clone() {
+                let phase = f64::from(std::f32::consts::TAU * hz) * n as f64 / f64::from(rate);
+                let x = f64::from(signal[n + offset]);
+                re += x * phase.cos();
+                im -= x * phase.sin();
+            }
+            (re, im)
+        };
+        let (mut left, mut added) = (0.0, 0.0);
+        for k in harmonics {
+            let hz = 50.0 * k;
+            let (cr, ci) = at(&cleaned[0], latency, hz);
+            let (pr, pi) = at(&plain[0], latency, hz);
+            left += (cr - pr).powi(2) + (ci - pi).powi(2);
+            let (hr, hi) = at(&scaled, 0, hz);
+            added += hr * hr + hi * hi;
+        }
+        10.0 * (added / left).log10()
+    };
+    let lead_in_db = reduction_db(0..lead_in);
+    let music_db = reduction_db(lead_in..len - latency);
+    eprintln!(
+        "the hum fell by {lead_in_db:.1} dB in the lead-in, {music_db:.1} dB under the music"
+    );
+    assert!(
+        lead_in_db > 12.0,
+        "the hum fell by {lead_in_db:.1} dB in the lead-in"
+    );
+    assert!(
+        music_db > 12.0,
+        "the hum fell by {music_db:.1} dB under the music"
     );
 }

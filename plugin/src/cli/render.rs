@@ -73,7 +73,11 @@ pub fn render_file(
         look_ahead,
         detections,
         holes: (status.holes_found, status.holes_filled),
-        denoise: (options.settings.denoise, status.clicks_repaired),
+        denoise: (
+            options.settings.denoise,
+            status.clicks_repaired,
+            status.hum_hz,
+        ),
         worn: (status.worn_corner_hz, status.worn_cutoff_hz),
         latency_samples: status.latency_samples,
         format,

@@ -50,8 +50,9 @@ pub struct FileReport {
     pub detections: Vec<Detection>,
     /// Whether codec holes were found below the band limit, and whether they were filled.
     pub holes: (bool, bool),
-    /// The Denoise amount, and the clicks it repaired over all channels.
-    pub denoise: (f32, u64),
+    /// The Denoise amount, the clicks it repaired over all channels, and the mains frequency
+    /// of the hum it found and removed.
+    pub denoise: (f32, u64, Option<f32>),
     /// The corner of an old disc's transfer when the file was judged one, and the cutoff it
     /// set when that was in force (auto cutoff, Denoise on, no band limit).
     pub worn: (Option<f32>, Option<f32>),
@@ -69,7 +70,8 @@ pub struct FileReport {
 
 impl FileReport {
     /// The cutoff in words: "cutoff 6000 Hz (set)" or "band limit 16 kHz (detected)", the
-    /// codec holes when there were any, and the clicks repaired when Denoise was on.
+    /// codec holes when there were any, and the clicks repaired and the hum removed when
+    /// Denoise was on.
     pub fn cutoff_words(&self) -> String {
         let cutoff = match self.cutoff {
             CutoffMode::Manual(hz) => format!("cutoff {hz:.0} Hz (set)"),
@@ -112,8 +114,13 @@ impl FileReport {
             _ => cutoff,
         };
         match self.denoise {
-            (amount, clicks) if amount > 0.0 => format!(
+            (amount, clicks, None) if amount > 0.0 => format!(
                 "{cutoff}, denoised at {:.0} % ({clicks} clicks repaired)",
+                amount * 100.0
+            ),
+            (amount, clicks, Some(hum_hz)) if amount > 0.0 => format!(
+                "{cutoff}, denoised at {:.0} % ({clicks} clicks repaired, {hum_hz:.0} Hz hum \
+                 removed)",
                 amount * 100.0
             ),
             _ => cutoff,
@@ -171,6 +178,7 @@ pub fn render_json(input: &Path, output: &Path, result: &Result<FileReport, Stri
                 "codec_holes_filled": report.holes.1,
                 "denoise": report.denoise.0,
                 "clicks_repaired": report.denoise.1,
+                "hum_hz": report.denoise.2,
                 "worn_corner_hz": report.worn.0.map(f32::round),
                 "worn_cutoff_hz": report.worn.1.map(f32::round),
                 "seconds": report.seconds,

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 
 use crate::dsp::cutoff::{CutoffDetector, Detection};
-use crate::dsp::denoise::{ChannelDenoiser, HissReducer};
+use crate::dsp::denoise::{ChannelDenoiser, HissReducer, HumCanceller};
 use crate::dsp::fill::{write_fill_correction, FillWeights, FILL_WEIGHT_ARRAYS};
 use crate::dsp::holes::HoleFiller;
 use crate::dsp::sanitize::checked_sample;
@@ -166,6 +166,8 @@ pub struct Learned {
     holes: HoleFiller,
     /// Each channel's hiss floor, so that Denoise works from the first frame.
     hiss: Vec<HissReducer>,
+    /// Each channel's hum canceller, so that hum found anywhere goes from the first sample.
+    hum: Vec<HumCanceller>,
 }
 
 /// The engine: one per plugin instance or CLI render.
@@ -570,6 +572,16 @@ impl Engine {
                     std::mem::replace(&mut channel.denoiser.hiss, HissReducer::new(&self.layout))
                 })
                 .collect(),
+            hum: self
+                .channels
+                .iter_mut()
+                .map(|channel| {
+                    std::mem::replace(
+                        &mut channel.denoiser.hum,
+                        HumCanceller::new(self.layout.sample_rate_hz),
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -589,6 +601,10 @@ impl Engine {
         for (channel, mut hiss) in self.channels.iter_mut().zip(learned.hiss) {
             hiss.rewind();
             channel.denoiser.hiss = hiss;
+        }
+        for (channel, mut hum) in self.channels.iter_mut().zip(learned.hum) {
+            hum.rewind();
+            channel.denoiser.hum = hum;
         }
         self.drop_pending_listening();
         self.holes.rewind();
@@ -625,6 +641,11 @@ impl Engine {
                 .iter()
                 .map(|channel| channel.denoiser.clicks.clicks_repaired())
                 .sum(),
+            hum_hz: self
+                .channels
+                .iter()
+                .find_map(|channel| channel.denoiser.hum.found_hz())
+                .map(|hz| hz as f32),
             provider: self
                 .worker
                 .as_ref()
@@ -1021,8 +1042,8 @@ impl Engine {
     }
 
     /// Denoise's work between frames on the channels whose index has `parity` (0: the first,
-    /// third, ...; 1: the second, ...): the hiss floor hears the last frame, and the clicks of
-    /// the last hop of samples are repaired. Stereo's two channels have theirs at a quarter
+    /// third, ...; 1: the second, ...): the hiss floor hears the last frame, hum found is
+    /// subtracted from the last hop of samples, and its clicks are repaired. Stereo's two channels have theirs at a quarter
     /// and at three quarters of the hop, away from the frame's own work and from mid-hop's
     /// listening, so that no two of them add up in one block. The click scan trails the newest
     /// sample by up to three quarters of a hop more than it would at the frame, which the
@@ -1033,6 +1054,11 @@ impl Engine {
         let mut repaired = false;
         for channel in self.channels.iter_mut().skip(parity).step_by(2) {
             channel.denoiser.hear_last_frame();
+            repaired |=
+                channel
+                    .denoiser
+                    .hum
+                    .cancel(denoise, &mut channel.cleaned, self.ring_position, hop);
             repaired |= channel.denoiser.clicks.repair(
                 denoise,
                 &mut channel.cleaned,

@@ -43,6 +43,8 @@ pub struct EngineStatus {
     pub model_frames: u64,
     /// Clicks Denoise repaired since the last reset, over all channels.
     pub clicks_repaired: u64,
+    /// The mains frequency of the hum Denoise found and removes, in Hz (50 or 60), if any.
+    pub hum_hz: Option<f32>,
     /// The execution provider of the model ("CPU", "CUDA"), when a model runs.
     pub provider: Option<&'static str>,
     /// The worker's busy time per frame as a fraction of a hop, when a model runs: above 1
@@ -123,7 +125,8 @@ pub struct SharedStatus {
     /// Inference load as `f32` bits; NaN when no model runs.
     inference_load_bits: AtomicU32,
     /// Bit 0: codec holes found; bit 1: being filled; bit 2: the band limit is remembered;
-    /// bit 3: the model has stalled; bit 4: the model's worker died.
+    /// bit 3: the model has stalled; bit 4: the model's worker died; bit 5: 50 Hz hum found;
+    /// bit 6: 60 Hz hum found.
     flags: AtomicU32,
 }
 
@@ -183,7 +186,9 @@ impl SharedStatus {
                 | u32::from(status.holes_filled) << 1
                 | u32::from(status.band_limit_remembered) << 2
                 | u32::from(status.model_stalled) << 3
-                | u32::from(status.model_stopped) << 4,
+                | u32::from(status.model_stopped) << 4
+                | u32::from(status.hum_hz == Some(50.0)) << 5
+                | u32::from(status.hum_hz == Some(60.0)) << 6,
             Ordering::Relaxed,
         );
     }
@@ -228,6 +233,13 @@ impl SharedStatus {
             model_stopped: flags & 16 != 0,
             model_frames: self.model_frames.load(Ordering::Relaxed),
             clicks_repaired: self.clicks_repaired.load(Ordering::Relaxed),
+            hum_hz: if flags & 32 != 0 {
+                Some(50.0)
+            } else if flags & 64 != 0 {
+                Some(60.0)
+            } else {
+                None
+            },
             provider: match self.provider.load(Ordering::Relaxed) {
                 0 => None,
                 2 => Some("CUDA"),

@@ -1,24 +1,27 @@
-//! Denoise, for old recordings: clicks repaired in the waveform, then hiss and surface noise
-//! turned down in the spectrum, before the band is generated.
+//! Denoise, for old recordings: mains hum subtracted and clicks repaired in the waveform, then
+//! hiss and surface noise turned down in the spectrum, before the band is generated.
 //!
-//! One amount (the plugin's Denoise, 0 to 1) drives both: how small a click is still repaired
-//! ([`clicks`]) and how far the noise is turned down ([`hiss`]). At 0 nothing is touched, and
-//! the engine's output is bit for bit what it was without the stage. What is taken out is
-//! kept apart (the clicks as samples, the hiss as a spectrum per frame) so that Listen can play
-//! it, and so that the band above the cutoff is generated from the cleaned spectrum while the
-//! output still equals the delayed input plus what was added less what was removed.
+//! One amount (the plugin's Denoise, 0 to 1) drives all three: how much of the hum found is
+//! subtracted ([`hum`]), how small a click is still repaired ([`clicks`]) and how far the noise
+//! is turned down ([`hiss`]). At 0 nothing is touched, and the engine's output is bit for bit
+//! what it was without the stage. What is taken out is kept apart (the hum and the clicks as
+//! samples, the hiss as a spectrum per frame) so that Listen can play it, and so that the band
+//! above the cutoff is generated from the cleaned spectrum while the output still equals the
+//! delayed input plus what was added less what was removed.
 //!
-//! The clicks are plain DSP; the hiss's gains come from a small learned mask ([`mask`]) against
-//! the floor the reducer tracks.
+//! The hum and the clicks are plain DSP; the hiss's gains come from a small learned mask
+//! ([`mask`]) against the floor the reducer tracks.
 
 pub mod clicks;
 pub mod hiss;
+pub mod hum;
 pub mod mask;
 
 use realfft::num_complex::Complex;
 
 pub use clicks::ClickRepair;
 pub use hiss::HissReducer;
+pub use hum::HumCanceller;
 
 use crate::dsp::stft::StftLayout;
 
@@ -28,6 +31,8 @@ pub struct ChannelDenoiser {
     pub clicks: ClickRepair,
     /// Turns hiss down in the channel's spectra.
     pub hiss: HissReducer,
+    /// Subtracts mains hum from the channel's samples, where it finds hum.
+    pub hum: HumCanceller,
     /// The last frame's spectrum (clicks repaired, hiss not yet turned down), which the hiss
     /// floor hears between frames ([`ChannelDenoiser::hear_last_frame`]).
     unheard: Vec<Complex<f32>>,
@@ -41,6 +46,7 @@ impl ChannelDenoiser {
         Self {
             clicks: ClickRepair::new(layout.fft_size, layout.hop_size, layout.sample_rate_hz),
             hiss: HissReducer::new(layout),
+            hum: HumCanceller::new(layout.sample_rate_hz),
             unheard: vec![Complex::new(0.0, 0.0); layout.num_bins()],
             unheard_pending: false,
         }
@@ -50,6 +56,7 @@ impl ChannelDenoiser {
     pub fn reset(&mut self) {
         self.clicks.reset();
         self.hiss.reset();
+        self.hum.reset();
         self.unheard_pending = false;
     }
 
