@@ -71,3 +71,20 @@ pub fn shipped_engine(
     )
     .unwrap()
 }
+
+/// A reference file the training pipeline wrote beside a model (`models/NAME`), parsed.
+pub fn pipeline_reference(name: &str) -> serde_json::Value {
+    let path = workspace_root().join("models").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// A JSON array of numbers as `f32`.
+pub fn floats(value: &serde_json::Value) -> Vec<f32> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number") as f32)
+        .collect()
+}

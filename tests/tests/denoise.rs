@@ -10,7 +10,7 @@
 use airlift::cli::metrics::evaluate;
 use airlift::engine::{CutoffMode, Engine, EngineSettings, Listen, ModelKind};
 use airlift_tests::excerpts::{load_excerpts, parallel_map, Excerpt};
-use airlift_tests::filters::{band_energy, worn_transfer};
+use airlift_tests::filters::{band_energy, rms, worn_transfer};
 use airlift_tests::render::{delayed, render, stream, stream_without_allocating, VARYING_BLOCKS};
 use airlift_tests::signals::pink_noise;
 
@@ -483,15 +483,9 @@ fn mains_hum_is_found_and_removed_from_the_first_sample() {
         .unwrap();
     let rate = excerpt.sample_rate_hz;
     let lead_in = 4 * rate as usize;
-    let music_rms = (excerpt.channels[0]
-        .iter()
-        .map(|x| f64::from(*x).powi(2))
-        .sum::<f64>()
-        / excerpt.channels[0].len() as f64)
-        .sqrt() as f32;
+    let music_rms = rms(&excerpt.channels[0]);
     let groove = pink_noise(lead_in, 5);
-    let groove_rms =
-        (groove.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / lead_in as f64).sqrt() as f32;
+    let groove_rms = rms(&groove);
     let clean: Vec<Vec<f32>> = excerpt
         .opening(6)
         .iter()
@@ -514,8 +508,7 @@ fn mains_hum_is_found_and_removed_from_the_first_sample() {
                 .sum()
         })
         .collect();
-    let hum_rms =
-        (hum.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / len as f64).sqrt() as f32;
+    let hum_rms = rms(&hum);
     let scale = music_rms * 10f32.powf(-30.0 / 20.0) / hum_rms;
     let hummed: Vec<Vec<f32>> = clean
         .iter()

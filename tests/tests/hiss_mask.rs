@@ -8,24 +8,12 @@ use airlift::dsp::denoise::mask::HissMaskModel;
 use airlift::dsp::denoise::HissReducer;
 use airlift::dsp::stft::{StftLayout, StftPlans};
 use airlift_tests::excerpts::excerpts_dir;
-use airlift_tests::workspace_root;
+use airlift_tests::models::{floats, pipeline_reference};
 use realfft::num_complex::Complex;
 
 /// The reference the training pipeline wrote.
 fn reference() -> serde_json::Value {
-    let text = std::fs::read_to_string(workspace_root().join("models/hiss_mask.reference.json"))
-        .expect("models/hiss_mask.reference.json");
-    serde_json::from_str(&text).expect("valid JSON")
-}
-
-/// A JSON array of numbers as `f32`.
-fn floats(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number") as f32)
-        .collect()
+    pipeline_reference("hiss_mask.reference.json")
 }
 
 /// The largest difference between two vectors.

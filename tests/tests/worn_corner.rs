@@ -12,29 +12,17 @@ use airlift::dsp::cutoff::CutoffDetector;
 use airlift::dsp::stft::{StftLayout, StftPlans};
 use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind};
 use airlift_tests::excerpts::{excerpts_dir, load_excerpts, parallel_map};
+use airlift_tests::models::{floats, pipeline_reference};
 use std::process::Command;
 
 use airlift_tests::cli::{airlift_cli, write_wav};
 use airlift_tests::filters::{butterworth, rms, worn_transfer};
 use airlift_tests::render::render;
 use airlift_tests::signals::pink_noise;
-use airlift_tests::workspace_root;
 
 /// The reference the training pipeline wrote.
 fn reference() -> serde_json::Value {
-    let text = std::fs::read_to_string(workspace_root().join("models/worn_corner.reference.json"))
-        .expect("models/worn_corner.reference.json");
-    serde_json::from_str(&text).expect("valid JSON")
-}
-
-/// A JSON array of numbers as `f32`.
-fn floats(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number") as f32)
-        .collect()
+    pipeline_reference("worn_corner.reference.json")
 }
 
 #[test]

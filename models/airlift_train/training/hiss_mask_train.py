@@ -28,7 +28,6 @@ committed test excerpts are never seen here.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from torch import nn
 
 from ..corpus import music, wear
 from ..networks import bands, hiss_mask
+from . import small_networks
 
 SEED = 20261205
 # Stretches per minute of music, and at most per piece (6 s each, `music.STRETCH_SECONDS`).
@@ -251,25 +251,11 @@ def export(net: HissMaskNet, out: Path, training: dict, figures: dict, validatio
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--work", type=Path, required=True)
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--cli", type=Path, help="unused: the mask is measured by `worn.py` "
-                        "with the rebuilt CLI")
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
+    args = small_networks.arguments(__doc__.splitlines()[0],
+                                    "the mask is measured by `worn.py` with the rebuilt CLI")
     started = time.time()
-    cache = args.work / "examples.npz"
-    if cache.is_file():
-        stored = np.load(cache)
-        training_data = (stored["tf"], stored["tt"], stored["tk"])
-        validation_data = (stored["vf"], stored["vt"], stored["vk"])
-    else:
-        training_data = examples(args.corpus, "train", SEED)
-        validation_data = examples(args.corpus, "validation", SEED + 1)
-        np.savez(cache, tf=training_data[0], tt=training_data[1], tk=training_data[2],
-                 vf=validation_data[0], vt=validation_data[1], vk=validation_data[2])
+    training_data, validation_data = small_networks.cached_examples(
+        args.work, "ftk", lambda split, seed: examples(args.corpus, split, seed), SEED)
     log(f"{len(training_data[0])} training and {len(validation_data[0])} validation rows "
         f"({time.time() - started:.0f} s)")
     net = train(training_data, SEED)

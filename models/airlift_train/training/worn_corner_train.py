@@ -21,7 +21,6 @@ way, give the figures in the manifest. The committed test excerpts are never see
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from torch import nn
 
 from ..corpus import degrade, music, wear
 from ..networks import worn_corner
+from . import small_networks
 
 SEED = 20261204
 # Stretches per minute of music, and at most per piece (6 s each, `music.STRETCH_SECONDS`).
@@ -242,25 +242,11 @@ def export(net: WornCornerNet, out: Path, training: dict, figures: dict, validat
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--work", type=Path, required=True)
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--cli", type=Path, help="unused: the judge is measured by "
-                        "`worn.py` with the rebuilt CLI")
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
+    args = small_networks.arguments(__doc__.splitlines()[0],
+                                    "the judge is measured by `worn.py` with the rebuilt CLI")
     started = time.time()
-    cache = args.work / "examples.npz"
-    if cache.is_file():
-        stored = np.load(cache)
-        training_data = (stored["tf"], stored["tw"], stored["tc"])
-        validation_data = (stored["vf"], stored["vw"], stored["vc"])
-    else:
-        training_data = examples(args.corpus, "train", SEED)
-        validation_data = examples(args.corpus, "validation", SEED + 1)
-        np.savez(cache, tf=training_data[0], tw=training_data[1], tc=training_data[2],
-                 vf=validation_data[0], vw=validation_data[1], vc=validation_data[2])
+    training_data, validation_data = small_networks.cached_examples(
+        args.work, "fwc", lambda split, seed: examples(args.corpus, split, seed), SEED)
     log(f"{len(training_data[0])} training and {len(validation_data[0])} validation examples "
         f"({time.time() - started:.0f} s)")
     net = train(training_data, SEED)

@@ -134,6 +134,13 @@ struct Harmonic {
     held: (f64, f64),
 }
 
+impl Harmonic {
+    /// Its three lock-ins.
+    fn lock_ins(&mut self) -> [&mut LockIn; 3] {
+        [&mut self.centre, &mut self.below, &mut self.above]
+    }
+}
+
 /// The hum canceller of one channel.
 pub struct HumCanceller {
     /// Per mains frequency, its harmonics (empty above a fifth of the sample rate).
@@ -189,21 +196,15 @@ impl HumCanceller {
 
     /// Forgets everything heard.
     pub fn reset(&mut self) {
-        for family in &mut self.families {
-            for harmonic in family.iter_mut() {
-                for lock_in in [
-                    &mut harmonic.centre,
-                    &mut harmonic.below,
-                    &mut harmonic.above,
-                ] {
-                    lock_in.phasor = (1.0, 0.0);
-                    lock_in.average = (0.0, 0.0);
-                }
-                harmonic.steady = (0.0, 0.0);
-                harmonic.steady_magnitude = 0.0;
-                harmonic.counts = false;
-                harmonic.held = (0.0, 0.0);
+        self.rewind();
+        for harmonic in self.families.iter_mut().flatten() {
+            for lock_in in harmonic.lock_ins() {
+                lock_in.average = (0.0, 0.0);
             }
+            harmonic.steady = (0.0, 0.0);
+            harmonic.steady_magnitude = 0.0;
+            harmonic.counts = false;
+            harmonic.held = (0.0, 0.0);
         }
         self.found = None;
         self.since_check = 0;
@@ -216,15 +217,9 @@ impl HumCanceller {
     /// look-ahead): the oscillators restart at the phase they had at the first sample, so that
     /// the hum found over the whole material is subtracted from its first sample on.
     pub fn rewind(&mut self) {
-        for family in &mut self.families {
-            for harmonic in family.iter_mut() {
-                for lock_in in [
-                    &mut harmonic.centre,
-                    &mut harmonic.below,
-                    &mut harmonic.above,
-                ] {
-                    lock_in.phasor = (1.0, 0.0);
-                }
+        for harmonic in self.families.iter_mut().flatten() {
+            for lock_in in harmonic.lock_ins() {
+                lock_in.phasor = (1.0, 0.0);
             }
         }
         self.since_check = 0;
@@ -267,11 +262,10 @@ impl HumCanceller {
                 changed = true;
             }
             self.lock_in_unheard *= 1.0 - self.weight;
-            for family in &mut self.families {
-                for harmonic in family.iter_mut() {
-                    harmonic.centre.hear(sample, self.weight);
-                    harmonic.below.hear(sample, self.weight);
-                    harmonic.above.hear(sample, self.weight);
+            let weight = self.weight;
+            for harmonic in self.families.iter_mut().flatten() {
+                for lock_in in harmonic.lock_ins() {
+                    lock_in.hear(sample, weight);
                 }
             }
             self.since_check += 1;
@@ -297,11 +291,7 @@ impl HumCanceller {
             let mut counting = 0;
             let mut power = 0.0;
             for harmonic in family.iter_mut() {
-                for lock_in in [
-                    &mut harmonic.centre,
-                    &mut harmonic.below,
-                    &mut harmonic.above,
-                ] {
+                for lock_in in harmonic.lock_ins() {
                     lock_in.renormalize();
                 }
                 let (ar, ai) = harmonic.centre.average;
