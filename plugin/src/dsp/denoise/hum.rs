@@ -5,8 +5,9 @@
 //! frequency, amplitude and phase for as long as the recording lasts, while music's partials
 //! come and go and drift. So each harmonic is tracked by a lock-in: the samples times a
 //! reference oscillator at the harmonic, averaged over [`LOCK_IN_SECONDS`] ([`HumCanceller`]).
-//! The average is the harmonic's complex amplitude; a slower average of it over
-//! [`STEADY_SECONDS`], taken where the hum lies bare, is the sinusoid subtracted, with no delay.
+//! The average is the harmonic's complex amplitude, and a slower average of it over
+//! [`STEADY_SECONDS`] is the sinusoid subtracted, with no delay: it follows the hum's own
+//! amplitude and phase (and the mains frequency's drift), as a notch a fraction of a hertz wide.
 //!
 //! **Only where it is found.** A harmonic counts as hum when its amplitude
 //! - stands [`CONTRAST_DB`] over what the same lock-in finds [`NEIGHBOUR_HZ`] either side of it
@@ -19,8 +20,10 @@
 //!
 //! Once hum is found, its harmonics that counted go on being subtracted under music that would
 //! hide them from these tests, until the material changes (a reset): hum found where it lies
-//! bare (a lead-in groove, a pause) goes on under the music. Harmonics that start to count later
-//! join them.
+//! bare (a lead-in groove, a pause) goes on under the music, where the music's own partials
+//! near a harmonic leak into its estimate (a lead-in and then an excerpt: 21 dB of the hum
+//! removed in the lead-in, 11 dB under the music). Harmonics that start to count later join
+//! them.
 //!
 //! Nothing is judged before [`STEADY_SECONDS`] have been heard. Hum is found when at least
 //! [`MIN_HARMONICS`] harmonics of one mains frequency count; then those harmonics are
@@ -129,9 +132,11 @@ struct Harmonic {
     steady_magnitude: f64,
     /// Whether the harmonic counted at the last check.
     counts: bool,
-    /// The complex amplitude subtracted: the slower average as it stood the last time the
-    /// harmonic lay bare enough to pass the tests, kept while music hides it.
-    held: (f64, f64),
+    /// The slower average as it stood the last time the harmonic lay bare enough to pass the
+    /// tests: where a second pass over the material starts from ([`HumCanceller::rewind`]).
+    bare: (f64, f64),
+    /// The complex amplitude subtracted: the slower average, divided by the weight it has had.
+    subtracted: (f64, f64),
 }
 
 impl Harmonic {
@@ -204,7 +209,8 @@ impl HumCanceller {
             harmonic.steady = (0.0, 0.0);
             harmonic.steady_magnitude = 0.0;
             harmonic.counts = false;
-            harmonic.held = (0.0, 0.0);
+            harmonic.bare = (0.0, 0.0);
+            harmonic.subtracted = (0.0, 0.0);
         }
         self.found = None;
         self.since_check = 0;
@@ -221,7 +227,14 @@ impl HumCanceller {
             for lock_in in harmonic.lock_ins() {
                 lock_in.phasor = (1.0, 0.0);
             }
+            // Start from the hum as it was measured bare, not as the music at the end left it.
+            harmonic.centre.average = harmonic.bare;
+            harmonic.steady = harmonic.bare;
+            harmonic.steady_magnitude = harmonic.bare.0.hypot(harmonic.bare.1);
+            harmonic.subtracted = harmonic.bare;
         }
+        self.lock_in_unheard = 0.0;
+        self.steady_unheard = 0.0;
         self.since_check = 0;
     }
 
@@ -256,7 +269,7 @@ impl HumCanceller {
                 let hum: f64 = self.families[found]
                     .iter()
                     .filter(|harmonic| harmonic.counts)
-                    .map(|harmonic| harmonic.centre.sinusoid(harmonic.held))
+                    .map(|harmonic| harmonic.centre.sinusoid(harmonic.subtracted))
                     .sum();
                 ring[index] = (sample - amount * hum) as f32;
                 changed = true;
@@ -318,11 +331,12 @@ impl HumCanceller {
                 // harmonic of the hum found is held until the material changes (a reset).
                 let held = harmonic.counts && self.found == Some(index);
                 harmonic.counts = judging && (found || held);
+                harmonic.subtracted = (
+                    steady_gain * harmonic.steady.0,
+                    steady_gain * harmonic.steady.1,
+                );
                 if judging && found {
-                    harmonic.held = (
-                        steady_gain * harmonic.steady.0,
-                        steady_gain * harmonic.steady.1,
-                    );
+                    harmonic.bare = harmonic.subtracted;
                 }
                 if harmonic.counts {
                     counting += 1;
@@ -405,24 +419,7 @@ mod tests {
         let mut ring = original.clone();
         let mut canceller = HumCanceller::new(rate);
         for end in (512..=len).step_by(512) {
-            if canceller.cancel(1.0, &mut ring, end, 512) {
-                for f in 0..2 {
-                    eprintln!(
-                        "{end}: family {f} {:?}",
-                        canceller.families[f]
-                            .iter()
-                            .map(|h| (
-                                h.counts,
-                                (10.0
-                                    * (h.centre.power()
-                                        / (0.5 * (h.below.power() + h.above.power())))
-                                    .log10()) as i32,
-                                (h.steady.0.hypot(h.steady.1) / h.steady_magnitude * 100.0) as i32
-                            ))
-                            .collect::<Vec<_>>()
-                    );
-                }
-            }
+            assert!(!canceller.cancel(1.0, &mut ring, end, 512));
         }
         assert_eq!(canceller.found_hz(), None);
         assert_eq!(ring, original);
