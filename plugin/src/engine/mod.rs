@@ -551,9 +551,10 @@ impl Engine {
             .or_else(|| self.detector.detection().cutoff_hz())
     }
 
-    /// Takes what the engine learned of the material: the band-limit detector and the codec
-    /// hole finder, with all they heard. The engine listens afresh from here. For a second
-    /// pass over the same material ([`Engine::adopt_learned`]).
+    /// Takes what the engine learned of the material: the band-limit detector, the codec hole
+    /// finder, and each channel's hiss floor and hum canceller, with all they heard. The engine
+    /// listens afresh from here. For a second pass over the same material
+    /// ([`Engine::adopt_learned`]).
     pub fn take_learned(&mut self) -> Learned {
         self.drop_pending_listening();
         Learned {
@@ -588,7 +589,8 @@ impl Engine {
     /// Starts from what another engine learned of this material ([`Engine::take_learned`]),
     /// as if it had heard it already: the band limit detected over the whole of it applies
     /// from the first frame, codec holes found in it are filled from the first frame, and
-    /// Denoise knows the hiss floor from the first frame.
+    /// Denoise knows the hiss floor from the first frame and the hum found in it from the first
+    /// sample.
     /// Detection runs on, so a band limit that changes part-way is followed as in a first
     /// hearing. The CLI's look-ahead; call it before the first block. Fails when the other
     /// engine ran at another rate or channel count.
@@ -1043,11 +1045,12 @@ impl Engine {
 
     /// Denoise's work between frames on the channels whose index has `parity` (0: the first,
     /// third, ...; 1: the second, ...): the hiss floor hears the last frame, hum found is
-    /// subtracted from the last hop of samples, and its clicks are repaired. Stereo's two channels have theirs at a quarter
-    /// and at three quarters of the hop, away from the frame's own work and from mid-hop's
-    /// listening, so that no two of them add up in one block. The click scan trails the newest
-    /// sample by up to three quarters of a hop more than it would at the frame, which the
-    /// ring's length leaves room for; the next frame is cut from the samples as they stand.
+    /// subtracted from the last hop of samples, and its clicks are repaired. Stereo's two
+    /// channels have theirs at a quarter and at three quarters of the hop, away from the
+    /// frame's own work and from mid-hop's listening, so that no two of them add up in one
+    /// block. The click scan trails the newest sample by up to three quarters of a hop more
+    /// than it would at the frame, which the ring's length leaves room for; the next frame is
+    /// cut from the samples as they stand.
     fn denoise_between_frames(&mut self, parity: usize) {
         let denoise = self.settings.denoise.clamp(0.0, 1.0);
         let hop = self.layout.hop_size;
