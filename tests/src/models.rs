@@ -88,3 +88,22 @@ pub fn floats(value: &serde_json::Value) -> Vec<f32> {
         .map(|v| v.as_f64().expect("a number") as f32)
         .collect()
 }
+
+/// The validation vectors of a pipeline reference: each one's features and its expected outputs
+/// under `outputs` (the network's outputs as PyTorch gave them). Asserts that there are at
+/// least four, so that a parity test cannot pass on an empty reference.
+pub fn reference_vectors(
+    reference: &serde_json::Value,
+    outputs: &str,
+) -> Vec<(Vec<f32>, Vec<f32>)> {
+    let vectors = reference["vectors"].as_array().expect("vectors");
+    assert!(
+        vectors.len() >= 4,
+        "the reference holds {} vectors",
+        vectors.len()
+    );
+    vectors
+        .iter()
+        .map(|vector| (floats(&vector["features"]), floats(&vector[outputs])))
+        .collect()
+}

@@ -8,7 +8,7 @@ use airlift::dsp::denoise::mask::HissMaskModel;
 use airlift::dsp::denoise::HissReducer;
 use airlift::dsp::stft::{StftLayout, StftPlans};
 use airlift_tests::excerpts::excerpts_dir;
-use airlift_tests::models::{floats, pipeline_reference};
+use airlift_tests::models::{floats, pipeline_reference, reference_vectors};
 use realfft::num_complex::Complex;
 
 /// The reference the training pipeline wrote.
@@ -28,17 +28,9 @@ fn worst_difference(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn the_network_gives_the_gains_pytorch_gave() {
     let model = HissMaskModel::shared().expect("the embedded hiss_mask.json loads");
-    let reference = reference();
-    let vectors = reference["vectors"].as_array().expect("vectors");
-    assert!(
-        vectors.len() >= 4,
-        "the reference holds {} vectors",
-        vectors.len()
-    );
-    for (i, vector) in vectors.iter().enumerate() {
-        let got = model.gains(&floats(&vector["features"]));
-        let expected = floats(&vector["gains"]);
-        let worst = worst_difference(&got, &expected);
+    for (i, (features, expected)) in reference_vectors(&reference(), "gains").iter().enumerate() {
+        let got = model.gains(features);
+        let worst = worst_difference(&got, expected);
         assert!(worst < 1e-4, "vector {i}: gains differ by up to {worst}");
     }
 }

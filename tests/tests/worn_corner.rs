@@ -12,7 +12,7 @@ use airlift::dsp::cutoff::CutoffDetector;
 use airlift::dsp::stft::{StftLayout, StftPlans};
 use airlift::engine::{CutoffMode, Engine, EngineSettings, ModelKind};
 use airlift_tests::excerpts::{excerpts_dir, load_excerpts, parallel_map};
-use airlift_tests::models::{floats, pipeline_reference};
+use airlift_tests::models::{floats, pipeline_reference, reference_vectors};
 use std::process::Command;
 
 use airlift_tests::cli::{airlift_cli, write_wav};
@@ -28,17 +28,12 @@ fn reference() -> serde_json::Value {
 #[test]
 fn the_network_gives_the_outputs_pytorch_gave() {
     let model = WornCornerModel::embedded().expect("the embedded worn_corner.json loads");
-    let reference = reference();
-    let vectors = reference["vectors"].as_array().expect("vectors");
-    assert!(
-        vectors.len() >= 4,
-        "the reference holds {} vectors",
-        vectors.len()
-    );
-    for (i, vector) in vectors.iter().enumerate() {
-        let got = model.outputs(&floats(&vector["features"]));
-        let expected = floats(&vector["outputs"]);
-        for (g, e) in got.iter().zip(&expected) {
+    for (i, (features, expected)) in reference_vectors(&reference(), "outputs")
+        .iter()
+        .enumerate()
+    {
+        let got = model.outputs(features);
+        for (g, e) in got.iter().zip(expected) {
             assert!(
                 (g - e).abs() < 1e-3,
                 "vector {i}: {got:?} against {expected:?}"
