@@ -2,7 +2,8 @@
 //! parameter (inside a begin/end gesture, as hosts need for undo), a parameter changed
 //! elsewhere shows in the control, typed values and arrow keys work, the cutoff slider follows
 //! the detection in auto mode and taking it switches to manual, "Detect again" reaches the audio
-//! thread, the status speaks to people (codec holes included), every control has an accessible
+//! thread, the status speaks to people (codec holes and hum included), a remembered worn
+//! transfer's corner says so, every control has an accessible
 //! name, and everything fits at 100 % and 200 % scale.
 
 use std::sync::{Arc, Mutex};
@@ -402,6 +403,84 @@ fn a_remembered_band_limit_says_so_until_detection_confirms_it() {
     assert!(harness
         .query_by_label("auto · 11.2 kHz (remembered)")
         .is_none());
+}
+
+#[test]
+fn a_worn_transfers_corner_shows_and_says_when_it_is_remembered() {
+    let fixture = fixture();
+    let mut harness = harness(&fixture, 1.0);
+    // A reopened session with Denoise on: the engine starts from the corner the saved state
+    // remembers, while the edge search still listens.
+    let settings = EngineSettings {
+        denoise: 1.0,
+        ..EngineSettings::default()
+    };
+    let mut engine = Engine::new(48_000.0, 2, settings).unwrap();
+    engine.remember(RememberedBand::no_band_limit().with_worn_corner(Some(4_000.0)));
+    let mut silence = [vec![0.0f32; 2048], vec![0.0f32; 2048]];
+    let mut channels: Vec<&mut [f32]> = silence.iter_mut().map(|c| &mut c[..]).collect();
+    engine.process(&mut channels);
+    let mut status = engine.status();
+    let cutoff_hz = status
+        .worn_cutoff_hz
+        .expect("the remembered corner sets the cutoff");
+    fixture.model.status.publish(&status);
+    harness.run();
+    let view = cutoff_view(&fixture.model);
+    assert_eq!(view.marker_hz, Some(cutoff_hz));
+    assert_eq!(
+        view.caption,
+        "auto: worn transfer, corner remembered; listening… (Denoise)"
+    );
+    let following = format!("auto · worn {:.1} kHz", cutoff_hz / 1000.0);
+    assert!(harness
+        .query_by_label(&format!("{following} (remembered)"))
+        .is_some());
+
+    // Once the judge hears the same corner, it is its own.
+    status.worn_corner_remembered = false;
+    status.detection = Detection::NoBandLimit;
+    fixture.model.status.publish(&status);
+    harness.run();
+    assert_eq!(
+        cutoff_view(&fixture.model).caption,
+        "auto: worn transfer, band from its corner (Denoise)"
+    );
+    assert!(harness.query_by_label(&following).is_some());
+}
+
+#[test]
+fn found_hum_shows_in_the_status_while_denoise_is_on() {
+    let fixture = fixture();
+    let mut status = Engine::new(48_000.0, 2, EngineSettings::default())
+        .unwrap()
+        .status();
+    fixture.model.status.publish(&status);
+    let mut harness = harness(&fixture, 1.0);
+    let rect = harness
+        .get_by_role_and_label(Role::Slider, "Denoise")
+        .rect();
+    click_at(
+        &mut harness,
+        egui::pos2(rect.left() + 0.5 * rect.width(), rect.center().y),
+    );
+    assert!(fixture.model.params.denoise.value() > 0.0);
+    assert!(!status_line(&fixture.model).contains("hum"), "none found");
+    status.hum_hz = Some(60.0);
+    fixture.model.status.publish(&status);
+    harness.run();
+    assert!(
+        status_line(&fixture.model).contains("60 Hz hum removed"),
+        "{}",
+        status_line(&fixture.model)
+    );
+    assert!(harness
+        .query_by_label_contains("60 Hz hum removed")
+        .is_some());
+    // Denoise off: nothing is removed, whatever was found before.
+    ParamSetter::new(fixture.host.as_ref()).set_parameter(&fixture.model.params.denoise, 0.0);
+    assert_eq!(fixture.model.params.denoise.value(), 0.0);
+    assert!(!status_line(&fixture.model).contains("hum"));
 }
 
 #[test]

@@ -405,6 +405,12 @@ fn auto_cutoff_finds_a_worn_transfers_corner_and_brings_its_band_back() {
              against {worn_cutoff_hz:?})",
             excerpt.name
         );
+        // The editor says "remembered" there, and not where the corner was heard.
+        assert!(
+            reopened.status().worn_corner_remembered && !listener.status().worn_corner_remembered,
+            "{}: only the reopened session's corner is a remembered one",
+            excerpt.name
+        );
         let mut primed = Engine::new(rate as f32, input.len(), auto(1.0)).unwrap();
         primed.adopt_learned(listener.take_learned()).unwrap();
         let restored = stream(&mut primed, &input, &[512]);

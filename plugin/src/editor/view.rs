@@ -129,6 +129,31 @@ pub fn cutoff_view(model: &EditorModel) -> CutoffView {
             following: following(Some(hz), &format!("auto · {} (remembered)", format_hz(hz))),
         };
     }
+    if let Some(hz) = snapshot.and_then(|s| s.worn_cutoff_hz) {
+        // Denoise on, no band limit in force, and the input judged an old disc's transfer:
+        // the band is generated from just above its corner, while the edge search listens or
+        // after it found no band limit.
+        let text = format!("auto · worn {}", format_hz(hz));
+        let remembered = snapshot.is_some_and(|s| s.worn_corner_remembered);
+        return CutoffView {
+            marker_hz: applied_hz.or(Some(hz)),
+            caption: if remembered {
+                // A saved state's corner, in force until the judge listening now confirms it
+                // or settles on another.
+                "auto: worn transfer, corner remembered; listening… (Denoise)".into()
+            } else {
+                "auto: worn transfer, band from its corner (Denoise)".into()
+            },
+            following: following(
+                Some(hz),
+                &if remembered {
+                    format!("{text} (remembered)")
+                } else {
+                    text
+                },
+            ),
+        };
+    }
     match snapshot.map(|s| s.detection) {
         Some(Detection::BandLimit { cutoff_hz }) => CutoffView {
             marker_hz: Some(cutoff_hz),
@@ -139,16 +164,6 @@ pub fn cutoff_view(model: &EditorModel) -> CutoffView {
             },
             following: following(Some(cutoff_hz), &format!("auto · {}", format_hz(cutoff_hz))),
         },
-        Some(Detection::NoBandLimit) if snapshot.is_some_and(|s| s.worn_cutoff_hz.is_some()) => {
-            // Denoise on, and the input judged an old disc's transfer: the band is generated
-            // from just above its corner.
-            let hz = snapshot.and_then(|s| s.worn_cutoff_hz);
-            CutoffView {
-                marker_hz: applied_hz.or(hz),
-                caption: "auto: worn transfer, band from its corner (Denoise)".into(),
-                following: following(hz, &format!("auto · worn {}", format_hz(hz.unwrap_or(0.0)))),
-            }
-        }
         Some(Detection::NoBandLimit) => CutoffView {
             marker_hz: None,
             caption: "auto: no band limit, nothing added".into(),
@@ -413,7 +428,8 @@ fn controls(ui: &mut egui::Ui, model: &EditorModel, setter: &ParamSetter, cutoff
 
 /// What runs, for people: "Spectral U-Net · CPU · 75 ms latency · load 4 % · 0 dropouts",
 /// with "filling codec holes" (or "codec holes left as they are" with Codec Repair off),
-/// "bypassed", "added band only" or "removed noise only" when they apply.
+/// "50 Hz hum removed" (Denoise on and hum found), "bypassed", "added band only" or "removed
+/// noise only" when they apply.
 pub fn status_line(model: &EditorModel) -> String {
     let Some(status) = model.status.snapshot() else {
         return "Not running".into();
@@ -446,6 +462,9 @@ pub fn status_line(model: &EditorModel) -> String {
         parts.push("filling codec holes".into());
     } else if status.holes_found {
         parts.push("codec holes left as they are".into());
+    }
+    if let Some(hum_hz) = status.hum_hz.filter(|_| model.params.denoise.value() > 0.0) {
+        parts.push(format!("{hum_hz:.0} Hz hum removed"));
     }
     match model.params.listen.value() {
         ListenChoice::Added => parts.push("added band only".into()),

@@ -629,6 +629,7 @@ impl Engine {
             applied_cutoff_hz: self.band_request_hz.filter(|_| self.band_active),
             worn_corner_hz: self.detector.worn_corner_hz(),
             worn_cutoff_hz: self.worn_cutoff_hz(),
+            worn_corner_remembered: self.detector.worn_corner_remembered(),
             latency_samples: self.latency_samples(),
             sample_rate_hz: self.layout.sample_rate_hz,
             rejected_samples: self.rejected_samples,

@@ -23,6 +23,9 @@ pub struct EngineStatus {
     /// The cutoff that corner sets, when it is in force: auto mode, Denoise on and no band
     /// limit detected.
     pub worn_cutoff_hz: Option<f32>,
+    /// Whether that corner is one a saved state remembered, not yet confirmed by the judge
+    /// listening now.
+    pub worn_corner_remembered: bool,
     /// The reported latency in samples.
     pub latency_samples: u32,
     /// The sample rate the engine runs at.
@@ -126,7 +129,7 @@ pub struct SharedStatus {
     inference_load_bits: AtomicU32,
     /// Bit 0: codec holes found; bit 1: being filled; bit 2: the band limit is remembered;
     /// bit 3: the model has stalled; bit 4: the model's worker died; bit 5: 50 Hz hum found;
-    /// bit 6: 60 Hz hum found.
+    /// bit 6: 60 Hz hum found; bit 7: the worn corner is remembered.
     flags: AtomicU32,
 }
 
@@ -188,7 +191,8 @@ impl SharedStatus {
                 | u32::from(status.model_stalled) << 3
                 | u32::from(status.model_stopped) << 4
                 | u32::from(status.hum_hz == Some(50.0)) << 5
-                | u32::from(status.hum_hz == Some(60.0)) << 6,
+                | u32::from(status.hum_hz == Some(60.0)) << 6
+                | u32::from(status.worn_corner_remembered) << 7,
             Ordering::Relaxed,
         );
     }
@@ -224,6 +228,7 @@ impl SharedStatus {
             applied_cutoff_hz: hz_of(applied),
             worn_corner_hz: hz_of(self.worn_corner_bits.load(Ordering::Relaxed)),
             worn_cutoff_hz: hz_of(self.worn_cutoff_bits.load(Ordering::Relaxed)),
+            worn_corner_remembered: flags & 128 != 0,
             latency_samples: self.latency_samples.load(Ordering::Relaxed),
             sample_rate_hz,
             rejected_samples: self.rejected_samples.load(Ordering::Relaxed),

@@ -194,6 +194,12 @@ impl CutoffDetector {
         self.worn.assume(corner_hz);
     }
 
+    /// Whether the worn corner in force is a remembered one that no judgement of what is
+    /// heard now has confirmed yet ([`WornCornerJudge::corner_remembered`]).
+    pub fn worn_corner_remembered(&self) -> bool {
+        self.worn.corner_remembered()
+    }
+
     /// The worn-transfer judge, for reports and tests.
     pub fn worn_judge(&self) -> &WornCornerJudge {
         &self.worn

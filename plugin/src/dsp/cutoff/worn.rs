@@ -184,6 +184,8 @@ pub struct WornCornerJudge {
     scratch: Option<DenseScratch>,
     /// The reported verdict: the corner of a worn transfer in Hz, or `None`.
     verdict: Judgement,
+    /// Whether `verdict` is a remembered corner that no judgement has yet confirmed.
+    remembered: bool,
     /// A differing judgement waiting for enough votes.
     candidate: Judgement,
     /// Consecutive judgements agreeing with `candidate`.
@@ -213,6 +215,7 @@ impl WornCornerJudge {
             features: vec![0.0; FEATURE_POINTS * PERCENTILES.len()],
             scratch,
             verdict: None,
+            remembered: false,
             candidate: None,
             candidate_votes: 0,
             latest_probability: 0.0,
@@ -222,6 +225,7 @@ impl WornCornerJudge {
     /// Forgets every judgement.
     pub fn reset(&mut self) {
         self.verdict = None;
+        self.remembered = false;
         self.candidate = None;
         self.candidate_votes = 0;
         self.latest_probability = 0.0;
@@ -231,6 +235,7 @@ impl WornCornerJudge {
     /// disagree with it.
     pub fn assume(&mut self, corner_hz: Option<f32>) {
         self.verdict = corner_hz;
+        self.remembered = corner_hz.is_some();
         self.candidate = None;
         self.candidate_votes = 0;
     }
@@ -239,6 +244,12 @@ impl WornCornerJudge {
     /// worn (or not yet judged).
     pub fn corner_hz(&self) -> Option<f32> {
         self.verdict
+    }
+
+    /// Whether the corner in force is a remembered one ([`Self::assume`]) that no judgement
+    /// of what is heard now has confirmed yet: the editor says so.
+    pub fn corner_remembered(&self) -> bool {
+        self.remembered
     }
 
     /// The latest judgement's probability that the input is a worn transfer.
@@ -270,6 +281,7 @@ impl WornCornerJudge {
     /// Applies the hysteresis to a fresh judgement.
     fn vote(&mut self, judgement: Judgement) {
         if agree(judgement, self.verdict) {
+            self.remembered = false;
             self.candidate_votes = 0;
             return;
         }
@@ -281,6 +293,7 @@ impl WornCornerJudge {
         self.candidate = judgement;
         if self.candidate_votes >= CHANGE_VOTES {
             self.verdict = judgement;
+            self.remembered = false;
             self.candidate_votes = 0;
         }
     }
@@ -378,6 +391,41 @@ mod tests {
             judge.judge(&histograms);
         }
         assert_eq!(judge.corner_hz(), None);
+    }
+
+    #[test]
+    fn a_remembered_corner_stays_remembered_until_a_judgement_confirms_or_replaces_it() {
+        let layout = StftLayout::for_sample_rate(48_000.0);
+        let grid = analysis_grid(&layout);
+        let histograms = LevelHistograms::new(grid.len(), 0.01);
+        let judge_at = |corner_log2: f32| {
+            let layers = constant_layers(5.0, corner_log2);
+            let model = WornCornerModel::from_json(&file_with(&layers, 4)).unwrap();
+            WornCornerJudge::with_model(&grid, Some(model))
+        };
+        // Heard at 4096 Hz, remembered at 4096 Hz: the first judgement confirms it.
+        let mut judge = judge_at(0.0);
+        judge.assume(Some(4096.0));
+        assert!(judge.corner_remembered());
+        judge.judge(&histograms);
+        assert!(!judge.corner_remembered());
+        assert_eq!(judge.corner_hz(), Some(4096.0));
+        // Heard an octave higher: remembered until enough judgements replace it.
+        let mut judge = judge_at(1.0);
+        judge.assume(Some(4096.0));
+        for _ in 1..CHANGE_VOTES {
+            judge.judge(&histograms);
+            assert!(judge.corner_remembered());
+        }
+        judge.judge(&histograms);
+        assert!(!judge.corner_remembered());
+        assert_eq!(judge.corner_hz(), Some(8192.0));
+        // Nothing remembered, nothing to say; a reset forgets it.
+        judge.assume(None);
+        assert!(!judge.corner_remembered());
+        judge.assume(Some(4096.0));
+        judge.reset();
+        assert!(!judge.corner_remembered());
     }
 
     #[test]
