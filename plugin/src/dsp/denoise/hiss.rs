@@ -291,9 +291,9 @@ impl HissReducer {
 
     /// Turns the noise down in `spectrum` at `amount` (0 to 1), deeper from `band_start_bin`
     /// up (the band limit's bin, or the number of bins when there is none) and there whatever
-    /// the floor's audibility, writing what is
-    /// taken out to `removed` (the bin after less the bin before). At amount 0, or before the
-    /// floor is known, nothing changes and `removed` is zero; the mask hears every frame.
+    /// the floor's audibility, writing what is taken out to `removed` (the bin after less the
+    /// bin before). At amount 0, or before the floor is known, nothing changes and `removed` is
+    /// zero; the mask hears every frame.
     pub fn apply(
         &mut self,
         amount: f32,
