@@ -88,20 +88,30 @@ fn clicks_in_recorded_music_are_repaired() {
     }
 }
 
+/// `len` samples at `rate` of the sum of sines given as (Hz, amplitude, phase in radians).
+fn sum_of_sines(rate: u32, len: usize, sines: &[(f32, f32, f32)]) -> Vec<f32> {
+    (0..len)
+        .map(|n| {
+            let t = n as f32 / rate as f32;
+            sines
+                .iter()
+                .map(|&(hz, amplitude, phase)| {
+                    amplitude * (std::f32::consts::TAU * hz * t + phase).sin()
+                })
+                .sum()
+        })
+        .collect()
+}
+
 /// Four partials of 0.1 (220 to 1320 Hz) under white hiss at -30 dBFS, the same in both
 /// channels, at 48 kHz.
 fn tone_under_hiss(rate: u32, seconds: f32) -> Vec<Vec<f32>> {
     let len = (seconds * rate as f32) as usize;
-    let partials_hz = [220.0f32, 440.0, 660.0, 1320.0];
-    let tone: Vec<f32> = (0..len)
-        .map(|i| {
-            let t = i as f32 / rate as f32;
-            partials_hz
-                .iter()
-                .map(|hz| 0.1 * (std::f32::consts::TAU * hz * t).sin())
-                .sum()
-        })
+    let partials: Vec<(f32, f32, f32)> = [220.0f32, 440.0, 660.0, 1320.0]
+        .iter()
+        .map(|&hz| (hz, 0.1, 0.0))
         .collect();
+    let tone = sum_of_sines(rate, len, &partials);
     // White hiss at -30 dBFS, from a linear congruential generator.
     let mut state = 0x1357_9bdfu32;
     let hiss: Vec<f32> = (0..len)
@@ -504,16 +514,11 @@ fn mains_hum_is_found_and_removed_from_the_first_sample() {
         })
         .collect();
     let len = clean[0].len();
-    let harmonics = [1.0f32, 2.0, 3.0, 5.0];
-    let hum: Vec<f32> = (0..len)
-        .map(|n| {
-            let t = n as f32 / rate as f32;
-            harmonics
-                .iter()
-                .map(|k| (std::f32::consts::TAU * 50.0 * k * t + k).sin() / k)
-                .sum()
-        })
+    let harmonics: Vec<(f32, f32, f32)> = [1.0f32, 2.0, 3.0, 5.0]
+        .iter()
+        .map(|&k| (50.0 * k, 1.0 / k, k))
         .collect();
+    let hum = sum_of_sines(rate, len, &harmonics);
     let hum_rms = rms(&hum);
     let scale = music_rms * 10f32.powf(-30.0 / 20.0) / hum_rms;
     let hummed: Vec<Vec<f32>> = clean
@@ -549,8 +554,7 @@ fn mains_hum_is_found_and_removed_from_the_first_sample() {
             (re, im)
         };
         let (mut left, mut added) = (0.0, 0.0);
-        for k in harmonics {
-            let hz = 50.0 * k;
+        for &(hz, _, _) in &harmonics {
             let (cr, ci) = at(&cleaned[0], latency, hz);
             let (pr, pi) = at(&plain[0], latency, hz);
             left += (cr - pr).powi(2) + (ci - pi).powi(2);
